@@ -1,0 +1,529 @@
+package io.logbus.client;
+
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
+import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.logbus.proto.BrokerServiceGrpc;
+import io.logbus.proto.ErrorCode;
+import io.logbus.proto.InitProducerIdRequest;
+import io.logbus.proto.InitProducerIdResponse;
+import io.logbus.proto.PartitionProduceResult;
+import io.logbus.proto.PartitionRecords;
+import io.logbus.proto.ProduceRequest;
+import io.logbus.proto.ProduceResponse;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The producer's I/O thread: takes ready batches from the {@link RecordAccumulator}, seals them
+ * with the producer id and per-partition sequence, groups them by leader into one Produce call per
+ * broker (one batch per partition per call), and handles answers: complete, retry in sequence order
+ * after a metadata refresh, or fail. gRPC callbacks only enqueue events; every piece of sender
+ * state is confined to this one thread, so none of it needs a lock.
+ *
+ * <p>Idempotence: at most {@code maxInFlightPerPartition} batches of a partition are in flight;
+ * when one must be retried, no new batch of that partition goes out until all in-flight ones came
+ * back, then the retried ones go out again in sequence order (the broker rejects a gap as
+ * OUT_OF_ORDER_SEQUENCE and recognises a resent batch as a duplicate, answering its original
+ * offset). A sequenced batch that fails for good leaves a gap no later batch can cross, so the
+ * producer then takes a new producer id and renumbers the batches waiting for retry from sequence
+ * 0.
+ */
+final class Sender implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(Sender.class);
+  private static final Runnable WAKEUP = () -> {};
+  private static final long MAX_IDLE_WAIT_MS = 50;
+
+  /** gRPC failures after which the same request may succeed at the same or another broker. */
+  private static final Set<Status.Code> RETRIABLE_STATUS =
+      EnumSet.of(
+          Status.Code.UNAVAILABLE,
+          Status.Code.DEADLINE_EXCEEDED,
+          Status.Code.CANCELLED,
+          Status.Code.RESOURCE_EXHAUSTED,
+          Status.Code.ABORTED);
+
+  private final ProducerConfig config;
+  private final RecordAccumulator accumulator;
+  private final MetadataManager metadata;
+  private final Clock clock;
+  private final String prefix;
+  private final LinkedBlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
+  private final AtomicBoolean wakeupPending = new AtomicBoolean();
+  private final Map<TopicPartition, PartitionState> states = new HashMap<>();
+  private long producerId = -1;
+  private short producerEpoch;
+  private boolean needsNewProducerId;
+  private long nextProducerIdAttemptMs;
+  private long sealCounter;
+  private volatile boolean running = true;
+  private volatile long forceCloseAtMs = Long.MAX_VALUE;
+
+  /** Per-partition send state; sender thread only. */
+  private static final class PartitionState {
+    int nextSequence;
+    final Set<ProducerBatch> inflight = new LinkedHashSet<>();
+    final TreeMap<Long, ProducerBatch> retry = new TreeMap<>();
+    final Map<ProducerBatch, Long> order = new HashMap<>();
+  }
+
+  Sender(
+      ProducerConfig config, RecordAccumulator accumulator, MetadataManager metadata, Clock clock) {
+    this.config = config;
+    this.accumulator = accumulator;
+    this.metadata = metadata;
+    this.clock = clock;
+    this.prefix = "[producer " + config.clientId() + "]";
+  }
+
+  /** Wakes the I/O thread (coalesced): new data, a flush, a close. Any thread. */
+  void wakeup() {
+    if (wakeupPending.compareAndSet(false, true)) {
+      events.offer(WAKEUP);
+    }
+  }
+
+  /** Stops accepting work; drains until done or until {@code timeoutMs}, then fails the rest. */
+  void initiateClose(long timeoutMs) {
+    long now = clock.millis();
+    forceCloseAtMs = timeoutMs >= Long.MAX_VALUE - now ? Long.MAX_VALUE : now + timeoutMs;
+    running = false;
+    accumulator.beginClose();
+    wakeup();
+  }
+
+  @Override
+  public void run() {
+    try {
+      while (true) {
+        drainEvents();
+        long now = clock.millis();
+        if (!running && (!accumulator.hasIncomplete() || now >= forceCloseAtMs)) {
+          break;
+        }
+        boolean sent;
+        try {
+          sent = runOnce(now);
+        } catch (RuntimeException e) {
+          log.error("{} unexpected error in the I/O loop", prefix, e);
+          sent = false;
+        }
+        long waitMs = sent ? 0 : idleWait(now);
+        if (waitMs > 0) {
+          Runnable r = events.poll(waitMs, TimeUnit.MILLISECONDS);
+          if (r != null) {
+            runEvent(r);
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      failEverything(new LogbusException("producer closed before the record was acknowledged"));
+    }
+  }
+
+  private void drainEvents() {
+    Runnable r;
+    while ((r = events.poll()) != null) {
+      runEvent(r);
+    }
+  }
+
+  private void runEvent(Runnable r) {
+    if (r == WAKEUP) {
+      wakeupPending.set(false);
+    }
+    r.run();
+  }
+
+  private long idleWait(long now) {
+    long wait = Math.min(MAX_IDLE_WAIT_MS, accumulator.nextLingerExpiry(now));
+    for (PartitionState s : states.values()) {
+      if (!s.retry.isEmpty()) {
+        wait = Math.min(wait, s.retry.firstEntry().getValue().nextAttemptMs - now);
+      }
+    }
+    // A ready batch that could not go (in-flight cap, unknown leader) waits for an answer or for
+    // the metadata back-off instead of spinning.
+    if (wait <= 0) {
+      wait = Math.max(1, Math.min(MAX_IDLE_WAIT_MS, config.retryBackoffMs()));
+    }
+    return wait;
+  }
+
+  /** One pass: expire, make sure of a producer id, send what is ready. True if a request left. */
+  private boolean runOnce(long now) {
+    expire(now);
+    if (config.idempotence() && (producerId < 0 || needsNewProducerId)) {
+      if (needsNewProducerId && inflightCount() > 0) {
+        return false;
+      }
+      if (now < nextProducerIdAttemptMs || !initProducerId()) {
+        return false;
+      }
+    }
+    Cluster cluster;
+    try {
+      cluster = metadata.refreshIfNeeded();
+    } catch (BrokerUnavailableException e) {
+      log.debug("{} metadata refresh failed: {}", prefix, e.getMessage());
+      cluster = metadata.current();
+    }
+    Map<Integer, List<ProducerBatch>> byLeader = new LinkedHashMap<>();
+    Map<Integer, Cluster.Leader> leaders = new HashMap<>();
+    Set<TopicPartition> candidates = new LinkedHashSet<>(accumulator.partitions());
+    states.forEach(
+        (tp, s) -> {
+          if (!s.retry.isEmpty()) {
+            candidates.add(tp);
+          }
+        });
+    for (TopicPartition tp : candidates) {
+      PartitionState state = states.computeIfAbsent(tp, k -> new PartitionState());
+      ProducerBatch next = nextBatch(tp, state, now);
+      if (next == null) {
+        continue;
+      }
+      var leader = cluster.leader(tp);
+      if (leader.isEmpty()) {
+        metadata.invalidate();
+        if (!next.isSealed()) {
+          // Unlucky: taken from the accumulator but no leader; keep it as the first retry.
+          seal(tp, state, next);
+        }
+        next.nextAttemptMs = now + config.retryBackoffMs();
+        state.retry.put(state.order.get(next), next);
+        continue;
+      }
+      if (!next.isSealed()) {
+        seal(tp, state, next);
+      }
+      byLeader.computeIfAbsent(leader.get().brokerId(), k -> new ArrayList<>()).add(next);
+      leaders.put(leader.get().brokerId(), leader.get());
+    }
+    byLeader.forEach((id, batches) -> send(leaders.get(id), batches));
+    return !byLeader.isEmpty();
+  }
+
+  /** The partition's next batch to send now, or null: retries first, in order, then new data. */
+  private ProducerBatch nextBatch(TopicPartition tp, PartitionState state, long now) {
+    if (state.inflight.size() >= config.maxInFlightPerPartition()) {
+      return null;
+    }
+    if (!state.retry.isEmpty()) {
+      if (config.idempotence() && !state.inflight.isEmpty()) {
+        return null;
+      }
+      ProducerBatch first = state.retry.firstEntry().getValue();
+      if (first.nextAttemptMs > now) {
+        return null;
+      }
+      state.retry.pollFirstEntry();
+      return first;
+    }
+    if (!accumulator.ready(tp, now)) {
+      return null;
+    }
+    return accumulator.poll(tp);
+  }
+
+  private void seal(TopicPartition tp, PartitionState state, ProducerBatch batch) {
+    if (config.idempotence()) {
+      batch.seal(producerId, producerEpoch, state.nextSequence);
+      state.nextSequence += batch.recordCount();
+    } else {
+      batch.seal(-1, (short) -1, -1);
+    }
+    state.order.put(batch, sealCounter++);
+  }
+
+  private void send(Cluster.Leader leader, List<ProducerBatch> batches) {
+    ProduceRequest.Builder req =
+        ProduceRequest.newBuilder()
+            .setAcks(config.acks())
+            .setTimeoutMs((int) Math.min(Integer.MAX_VALUE, config.requestTimeoutMs()));
+    for (ProducerBatch b : batches) {
+      b.attempts++;
+      req.addPartitions(
+          PartitionRecords.newBuilder()
+              .setTopic(b.tp.topic())
+              .setPartition(b.tp.partition())
+              .setRecords(UnsafeByteOperations.unsafeWrap(b.bytes())));
+      if (config.acks() != 0) {
+        states.get(b.tp).inflight.add(b);
+      }
+    }
+    ListenableFuture<ProduceResponse> call;
+    try {
+      call =
+          BrokerServiceGrpc.newFutureStub(metadata.channels().channel(leader.address()))
+              .withDeadlineAfter(config.requestTimeoutMs() + 1000, TimeUnit.MILLISECONDS)
+              .produce(req.build());
+    } catch (IllegalStateException closed) {
+      batches.forEach(b -> finish(b, new LogbusException("producer closed")));
+      return;
+    }
+    if (config.acks() == 0) {
+      // Nobody waits for an answer with acks=0: the records count as sent once handed to gRPC.
+      batches.forEach(b -> finishOk(b, -1, -1));
+      return;
+    }
+    call.addListener(
+        () -> events.offer(() -> handle(leader, batches, call)), MoreExecutors.directExecutor());
+  }
+
+  private void handle(
+      Cluster.Leader leader, List<ProducerBatch> batches, ListenableFuture<ProduceResponse> call) {
+    ProduceResponse response;
+    try {
+      response = call.get();
+    } catch (ExecutionException | InterruptedException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      Status status = Status.fromThrowable(cause);
+      metadata.invalidate();
+      boolean retriable = RETRIABLE_STATUS.contains(status.getCode());
+      for (ProducerBatch b : batches) {
+        states.get(b.tp).inflight.remove(b);
+        retryOrFail(
+            b,
+            new LogbusException(
+                "produce to broker "
+                    + leader.brokerId()
+                    + " at "
+                    + leader.address()
+                    + " failed: "
+                    + status.getCode()
+                    + (status.getDescription() == null ? "" : " " + status.getDescription()),
+                cause),
+            retriable);
+      }
+      return;
+    }
+    Map<TopicPartition, PartitionProduceResult> results = new HashMap<>();
+    for (PartitionProduceResult r : response.getPartitionsList()) {
+      results.put(new TopicPartition(r.getTopic(), r.getPartition()), r);
+    }
+    for (ProducerBatch b : batches) {
+      states.get(b.tp).inflight.remove(b);
+      PartitionProduceResult r = results.get(b.tp);
+      if (r == null) {
+        retryOrFail(
+            b,
+            new LogbusException("broker " + leader.brokerId() + " did not answer for " + b.tp),
+            false);
+        continue;
+      }
+      ErrorCode code = r.getError();
+      if (code == ErrorCode.NONE || code == ErrorCode.DUPLICATE_SEQUENCE) {
+        finishOk(b, r.getBaseOffset(), r.getLogAppendTimeMs());
+        continue;
+      }
+      if (ApiException.invalidatesMetadata(code)) {
+        metadata.invalidate();
+      }
+      boolean retriable =
+          ApiException.isRetriable(code)
+              || code == ErrorCode.UNKNOWN_TOPIC
+              || code == ErrorCode.UNKNOWN_PARTITION
+              || (config.idempotence() && code == ErrorCode.OUT_OF_ORDER_SEQUENCE);
+      retryOrFail(b, ApiException.of(code, r.getErrorMessage(), b.tp.toString()), retriable);
+    }
+  }
+
+  private void retryOrFail(ProducerBatch b, RuntimeException error, boolean retriable) {
+    long now = clock.millis();
+    PartitionState state = states.get(b.tp);
+    b.lastError = error;
+    if (retriable
+        && b.attempts <= config.retries()
+        && now - b.createdMs < config.deliveryTimeoutMs()
+        && now < forceCloseAtMs) {
+      log.debug("{} retrying {} (attempt {}): {}", prefix, b.tp, b.attempts, error.getMessage());
+      b.nextAttemptMs = now + config.retryBackoffMs();
+      state.retry.put(state.order.get(b), b);
+      return;
+    }
+    RuntimeException failure = error;
+    if (retriable && now - b.createdMs >= config.deliveryTimeoutMs()) {
+      failure =
+          new ClientTimeoutException(
+              "expiring "
+                  + b.recordCount()
+                  + " record(s) for "
+                  + b.tp
+                  + ": delivery.timeout.ms="
+                  + config.deliveryTimeoutMs()
+                  + " passed; last error: "
+                  + error.getMessage(),
+              error);
+    } else if (retriable) {
+      failure =
+          new LogbusException(
+              "gave up on " + b.tp + " after " + b.attempts + " attempt(s): " + error.getMessage(),
+              error);
+    }
+    finish(b, failure);
+  }
+
+  private void expire(long now) {
+    for (ProducerBatch b : accumulator.expire(now, config.deliveryTimeoutMs())) {
+      finish(
+          b,
+          new ClientTimeoutException(
+              "expiring "
+                  + b.recordCount()
+                  + " record(s) for "
+                  + b.tp
+                  + ": "
+                  + config.deliveryTimeoutMs()
+                  + " ms (delivery.timeout.ms) passed since the batch was created"
+                  + (metadata.current().leader(b.tp).isEmpty() ? " and no leader is known" : "")));
+    }
+    for (PartitionState s : states.values()) {
+      var it = s.retry.entrySet().iterator();
+      while (it.hasNext()) {
+        ProducerBatch b = it.next().getValue();
+        if (now - b.createdMs >= config.deliveryTimeoutMs()) {
+          it.remove();
+          String last = b.lastError == null ? "" : "; last error: " + b.lastError.getMessage();
+          finish(
+              b,
+              new ClientTimeoutException(
+                  "expiring "
+                      + b.recordCount()
+                      + " record(s) for "
+                      + b.tp
+                      + ": delivery.timeout.ms="
+                      + config.deliveryTimeoutMs()
+                      + " passed"
+                      + last));
+        }
+      }
+    }
+  }
+
+  private void finishOk(ProducerBatch b, long baseOffset, long logAppendTimeMs) {
+    PartitionState state = states.get(b.tp);
+    if (state != null) {
+      state.order.remove(b);
+    }
+    b.complete(baseOffset, logAppendTimeMs);
+    accumulator.completed(b);
+  }
+
+  private void finish(ProducerBatch b, RuntimeException error) {
+    if (b.isDone()) {
+      return;
+    }
+    PartitionState state = states.get(b.tp);
+    if (state != null) {
+      state.order.remove(b);
+    }
+    if (config.idempotence() && b.baseSequence() >= 0) {
+      needsNewProducerId = true;
+    }
+    b.fail(error);
+    accumulator.completed(b);
+  }
+
+  private int inflightCount() {
+    int n = 0;
+    for (PartitionState s : states.values()) {
+      n += s.inflight.size();
+    }
+    return n;
+  }
+
+  /** Asks any broker for a producer id; on a reset, renumbers the batches waiting for retry. */
+  private boolean initProducerId() {
+    Set<HostPort> candidates = new LinkedHashSet<>();
+    metadata.current().brokers().values().stream()
+        .filter(b -> !b.getFenced())
+        .forEach(b -> candidates.add(new HostPort(b.getHost(), b.getPort())));
+    candidates.addAll(metadata.bootstrap());
+    for (HostPort address : candidates) {
+      try {
+        InitProducerIdResponse r =
+            BrokerServiceGrpc.newBlockingStub(metadata.channels().channel(address))
+                .withDeadlineAfter(config.requestTimeoutMs(), TimeUnit.MILLISECONDS)
+                .initProducerId(InitProducerIdRequest.getDefaultInstance());
+        if (r.getError() != ErrorCode.NONE) {
+          log.debug("{} InitProducerId at {}: {}", prefix, address, r.getError());
+          continue;
+        }
+        producerId = r.getProducerId();
+        producerEpoch = (short) r.getProducerEpoch();
+        if (needsNewProducerId) {
+          renumber();
+          needsNewProducerId = false;
+        }
+        log.debug("{} producer id {} epoch {}", prefix, producerId, producerEpoch);
+        return true;
+      } catch (StatusRuntimeException e) {
+        log.debug("{} InitProducerId at {} failed: {}", prefix, address, e.getStatus());
+      } catch (IllegalStateException closed) {
+        return false;
+      }
+    }
+    nextProducerIdAttemptMs = clock.millis() + config.retryBackoffMs();
+    return false;
+  }
+
+  private void renumber() {
+    for (PartitionState s : states.values()) {
+      s.nextSequence = 0;
+      List<Map.Entry<Long, ProducerBatch>> waiting = new ArrayList<>(s.retry.entrySet());
+      for (Map.Entry<Long, ProducerBatch> e : waiting) {
+        ProducerBatch b = e.getValue();
+        b.reseal(producerId, producerEpoch, s.nextSequence);
+        s.nextSequence += b.recordCount();
+      }
+    }
+  }
+
+  private void failEverything(RuntimeException error) {
+    drainEvents();
+    for (PartitionState s : states.values()) {
+      for (ProducerBatch b : new ArrayList<>(s.retry.values())) {
+        finish(b, error);
+      }
+      s.retry.clear();
+      for (ProducerBatch b : new ArrayList<>(s.inflight)) {
+        finish(b, error);
+      }
+      s.inflight.clear();
+    }
+    for (ProducerBatch b : accumulator.drainAll()) {
+      finish(b, error);
+    }
+    for (ProducerBatch b : accumulator.incompleteBatches()) {
+      finish(b, error);
+    }
+  }
+
+  /** Used by tests and by close(): batches of all partitions waiting in retry queues. */
+  int retryCount() {
+    int n = 0;
+    for (PartitionState s : states.values()) {
+      n += s.retry.size();
+    }
+    return n;
+  }
+}
