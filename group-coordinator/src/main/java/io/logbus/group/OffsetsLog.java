@@ -1,0 +1,31 @@
+package io.logbus.group;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The seam between the coordinator and the replicated partitions of {@code __consumer_offsets}.
+ * broker-node implements it over its replica manager; tests implement it over a real log-store
+ * {@code PartitionLog}.
+ *
+ * <p>Implementations must be callable from any thread and must keep the order of {@link #append}
+ * calls for one partition (the coordinator calls it under the partition's lock, so call order is
+ * log order).
+ */
+public interface OffsetsLog {
+
+  /**
+   * Appends RecordBatch v2 batches (offsets in them are ignored and assigned by the leader) with
+   * acks=all. The future completes with the offset of the first appended record once every in-sync
+   * replica has it, or fails (not leader any more, not enough replicas, timeout): then the
+   * coordinator treats the write as not done.
+   */
+  CompletableFuture<Long> append(int partition, ByteBuffer batches);
+
+  /**
+   * Reads whole batches from {@code fromOffset} (the batch containing it first), about {@code
+   * maxBytes} but at least one batch, up to the committed end (high watermark). An empty buffer
+   * means there is nothing more to read now.
+   */
+  CompletableFuture<ByteBuffer> read(int partition, long fromOffset, int maxBytes);
+}
