@@ -13,6 +13,7 @@ import java.util.NoSuchElementException;
 final class RecordDecoder implements Iterator<Record> {
   private final String batchName;
   private final ByteBuffer section;
+  private final int start;
   private final int end;
   private final int count;
   private final long baseOffset;
@@ -37,6 +38,7 @@ final class RecordDecoder implements Iterator<Record> {
     }
     this.batchName = batchName;
     this.section = section;
+    this.start = start;
     this.end = end;
     this.count = count;
     this.baseOffset = baseOffset;
@@ -70,8 +72,9 @@ final class RecordDecoder implements Iterator<Record> {
               + index
               + " of "
               + count
-              + " at section position "
-              + recordStart
+              + " at byte "
+              + (recordStart - start)
+              + " of the records section"
               + ": "
               + e.getMessage());
     }
@@ -149,10 +152,10 @@ final class RecordDecoder implements Iterator<Record> {
               + (end - cursor.position)
               + " bytes follow the last of "
               + count
-              + " records (the section should end at position "
-              + cursor.position
+              + " records (the records section should end at byte "
+              + (cursor.position - start)
               + ", it ends at "
-              + end
+              + (end - start)
               + ")");
     }
   }
@@ -174,7 +177,7 @@ final class RecordDecoder implements Iterator<Record> {
 
     private byte nextByte() {
       if (position >= limit) {
-        throw new InvalidRecordException("truncated varint at section position " + position);
+        throw new InvalidRecordException("truncated varint");
       }
       return buffer.get(position++);
     }
