@@ -38,9 +38,10 @@ import org.slf4j.LoggerFactory;
  * The group coordinator of one broker: owns the state of the {@code __consumer_offsets} partitions
  * this broker leads and answers the GroupService calls (group.proto) for the groups they hold.
  *
- * <p>Mapping: group G lives in partition {@code (G.hashCode() & 0x7fffffff) % N} (Java's
- * String.hashCode of the group id, sign bit cleared: the same partition as Kafka's {@code
- * Utils.abs(groupId.hashCode()) % N} except for the one id whose hash is Integer.MIN_VALUE).
+ * <p>Mapping: group G lives in partition {@code abs(G.hashCode()) % N}, exactly Kafka's {@code
+ * Utils.abs(groupId.hashCode()) % N}: Java's String.hashCode of the group id, absolute value, with
+ * Integer.MIN_VALUE (whose absolute value overflows) mapped to 0. Same id, same N, same partition
+ * as a Kafka cluster, so tools that compute it keep working.
  *
  * <p>Lifecycle per partition, driven by the broker on leadership changes: {@link #loadPartition}
  * replays the partition (requests answer COORDINATOR_LOAD_IN_PROGRESS meanwhile), then serves;
@@ -96,9 +97,10 @@ public final class GroupCoordinator {
     return config;
   }
 
-  /** The __consumer_offsets partition of a group: {@code (hashCode & 0x7fffffff) % n}. */
+  /** The __consumer_offsets partition of a group: Kafka's {@code Utils.abs(hashCode) % n}. */
   public static int partitionFor(String groupId, int n) {
-    return (groupId.hashCode() & 0x7fffffff) % n;
+    int hash = groupId.hashCode();
+    return (hash == Integer.MIN_VALUE ? 0 : Math.abs(hash)) % n;
   }
 
   public int partitionFor(String groupId) {
