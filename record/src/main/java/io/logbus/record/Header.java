@@ -15,16 +15,21 @@ public final class Header {
   private final byte[] value;
 
   public Header(String key, byte[] value) {
-    this.key = Objects.requireNonNull(key, "header key must not be null");
-    this.keyUtf8 = key.getBytes(StandardCharsets.UTF_8);
+    this(
+        Objects.requireNonNull(key, "header key must not be null"),
+        key.getBytes(StandardCharsets.UTF_8),
+        value);
+  }
+
+  private Header(String key, byte[] keyUtf8, byte[] value) {
+    this.key = key;
+    this.keyUtf8 = keyUtf8;
     this.value = value;
   }
 
   /** Decoded from a record: the key bytes are already UTF-8. */
-  Header(byte[] keyUtf8, byte[] value) {
-    this.key = new String(keyUtf8, StandardCharsets.UTF_8);
-    this.keyUtf8 = keyUtf8;
-    this.value = value;
+  static Header fromUtf8(byte[] keyUtf8, byte[] value) {
+    return new Header(new String(keyUtf8, StandardCharsets.UTF_8), keyUtf8, value);
   }
 
   public String key() {

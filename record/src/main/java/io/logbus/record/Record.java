@@ -117,7 +117,7 @@ public final class Record {
     for (int i = 0; i < headerCount; i++) {
       byte[] key = cursor.readBytes();
       byte[] value = cursor.readBytes();
-      headers.add(new Header(key, value));
+      headers.add(Header.fromUtf8(key, value));
     }
     return Collections.unmodifiableList(headers);
   }
