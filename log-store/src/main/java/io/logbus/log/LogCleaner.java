@@ -1,0 +1,248 @@
+package io.logbus.log;
+
+import io.logbus.record.Record;
+import io.logbus.record.RecordBatch;
+import io.logbus.record.RecordBatchBuilder;
+import io.logbus.record.TimestampType;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Compaction for {@code cleanup.policy=compact}: keeps the latest record per key in the closed
+ * segments (the active one is never touched), drops tombstones older than delete.retention.ms, and
+ * keeps every surviving record at its offset (a compacted log has gaps).
+ *
+ * <p>Never blocks appends or reads: the cleaned copy of a segment is built aside under {@code
+ * <base>.log.cleaned} (+ {@code .index.cleaned}, {@code .timeindex.cleaned}), fsynced, and renamed
+ * to {@code <base>.log.swap}: that rename is the commit point, which {@link LogLoader} completes
+ * after a crash. Only the final renames and the segment-map update run under the log's lock. A
+ * batch whose records all survive is copied byte for byte; a partly cleaned batch is rebuilt with
+ * the surviving records at their offsets, the same codec, leader epoch and producer fields (its
+ * base sequence moved with its first offset).
+ *
+ * <p>Called from the log manager's background thread only (one cleaning at a time).
+ */
+final class LogCleaner {
+  private static final Logger LOG = LoggerFactory.getLogger(LogCleaner.class);
+
+  private final Clock clock;
+
+  /**
+   * Per log: the active segment base offset at its last cleaning; segments from there are dirty.
+   */
+  private final Map<PartitionLog, Long> cleanedUpTo = new ConcurrentHashMap<>();
+
+  LogCleaner(Clock clock) {
+    this.clock = clock;
+  }
+
+  /** Cleans {@code log} if its dirty ratio reaches min.cleanable.dirty.ratio. */
+  int maybeClean(PartitionLog log) {
+    List<LogSegment> closed = closedSegments(log);
+    long total = 0;
+    long dirty = 0;
+    long from = cleanedUpTo.getOrDefault(log, -1L);
+    for (LogSegment s : closed) {
+      total += s.size();
+      if (s.baseOffset() >= from) {
+        dirty += s.size();
+      }
+    }
+    if (total == 0 || (double) dirty / total < log.config().minCleanableDirtyRatio()) {
+      return 0;
+    }
+    return clean(log);
+  }
+
+  private static List<LogSegment> closedSegments(PartitionLog log) {
+    log.lock.lock();
+    try {
+      List<LogSegment> all = new ArrayList<>(log.segments.values());
+      return all.subList(0, all.size() - 1);
+    } finally {
+      log.lock.unlock();
+    }
+  }
+
+  /** Cleans every closed segment of {@code log} now; returns how many were replaced. */
+  int clean(PartitionLog log) {
+    List<LogSegment> closed = closedSegments(log);
+    if (closed.isEmpty()) {
+      return 0;
+    }
+    long activeBase = closed.get(closed.size() - 1).nextOffset();
+    try {
+      Map<ByteBuffer, Long> latest = new HashMap<>();
+      for (LogSegment s : closed) {
+        forEachBatch(
+            s,
+            batch -> {
+              for (Record r : batch.records()) {
+                if (r.hasKey()) {
+                  latest.put(ByteBuffer.wrap(r.key()), r.offset());
+                }
+              }
+            });
+      }
+      long tombstoneHorizon = clock.millis() - log.config().deleteRetentionMs();
+      int replaced = 0;
+      for (LogSegment s : closed) {
+        if (cleanSegment(log, s, latest, tombstoneHorizon)) {
+          replaced++;
+        }
+      }
+      cleanedUpTo.put(log, activeBase);
+      return replaced;
+    } catch (IOException e) {
+      throw new LogStorageException("[" + log.name() + "] compaction failed", e);
+    }
+  }
+
+  private interface BatchConsumer {
+    void accept(RecordBatch batch) throws IOException;
+  }
+
+  private static void forEachBatch(LogSegment s, BatchConsumer consumer) throws IOException {
+    FileBatchScanner scan = new FileBatchScanner(s.channel(), 0, s.size(), true);
+    while (scan.next()) {
+      consumer.accept(new RecordBatch(scan.batch()));
+    }
+  }
+
+  private boolean cleanSegment(
+      PartitionLog log, LogSegment s, Map<ByteBuffer, Long> latest, long tombstoneHorizon)
+      throws IOException {
+    Path dir = log.dir();
+    long base = s.baseOffset();
+    String name = LogFileNames.baseName(base);
+    Path cleanedLog = dir.resolve(name + LogFileNames.LOG_SUFFIX + LogFileNames.CLEANED_SUFFIX);
+    Path cleanedIndex = dir.resolve(name + LogFileNames.INDEX_SUFFIX + LogFileNames.CLEANED_SUFFIX);
+    Path cleanedTime =
+        dir.resolve(name + LogFileNames.TIME_INDEX_SUFFIX + LogFileNames.CLEANED_SUFFIX);
+    LogSegment cleaned =
+        LogSegment.createAt(
+            cleanedLog, cleanedIndex, cleanedTime, base, log.config(), s.createdMs());
+    boolean[] changed = {false};
+    try {
+      forEachBatch(
+          s,
+          batch -> {
+            List<Record> keep = new ArrayList<>();
+            int total = 0;
+            for (Record r : batch.records()) {
+              total++;
+              if (retain(batch, r, latest, tombstoneHorizon)) {
+                keep.add(r);
+              }
+            }
+            if (keep.size() == total) {
+              cleaned.append(batch.buffer());
+            } else {
+              changed[0] = true;
+              if (!keep.isEmpty()) {
+                cleaned.append(rebuild(batch, keep));
+              }
+            }
+          });
+      if (!changed[0]) {
+        cleaned.delete();
+        return false;
+      }
+      cleaned.onBecomeInactive();
+      cleaned.flushAll();
+      Path swap = dir.resolve(name + LogFileNames.LOG_SUFFIX + LogFileNames.SWAP_SUFFIX);
+      cleaned.renameFiles(swap, cleanedIndex, cleanedTime);
+      FileUtil.fsyncDirectory(dir);
+    } catch (IOException | RuntimeException e) {
+      cleaned.delete();
+      throw e;
+    }
+    return swapIn(log, s, cleaned);
+  }
+
+  /** Under the log's lock: replace {@code old} by {@code cleaned} unless old left the log. */
+  private boolean swapIn(PartitionLog log, LogSegment old, LogSegment cleaned) throws IOException {
+    Path dir = log.dir();
+    long base = old.baseOffset();
+    log.lock.lock();
+    try {
+      if (log.segments.get(base) != old || log.isClosed()) {
+        LOG.info("[{}] segment {} changed during compaction; dropping its copy", log.name(), base);
+        cleaned.delete();
+        return false;
+      }
+      // Index files first: a crash after this and before the log rename still finds the .swap,
+      // and recovery rebuilds the indexes from it.
+      cleaned.renameFiles(
+          cleaned.logFile(),
+          LogFileNames.indexFile(dir, base),
+          LogFileNames.timeIndexFile(dir, base));
+      cleaned.renameFiles(
+          LogFileNames.logFile(dir, base),
+          LogFileNames.indexFile(dir, base),
+          LogFileNames.timeIndexFile(dir, base));
+      FileUtil.fsyncDirectory(dir);
+      log.segments.put(base, cleaned);
+      // Readers still on the old channel get ClosedChannelException and retry on the new map.
+      old.close();
+      LOG.info(
+          "[{}] compacted segment {}: {} -> {} bytes",
+          log.name(),
+          base,
+          old.size(),
+          cleaned.size());
+      return true;
+    } finally {
+      log.lock.unlock();
+    }
+  }
+
+  private static boolean retain(
+      RecordBatch batch, Record r, Map<ByteBuffer, Long> latest, long tombstoneHorizon) {
+    if (!r.hasKey()) {
+      return true;
+    }
+    Long newest = latest.get(ByteBuffer.wrap(r.key()));
+    if (newest == null || newest != r.offset()) {
+      return false;
+    }
+    if (!r.hasValue()) {
+      long ts =
+          batch.timestampType() == TimestampType.LOG_APPEND_TIME
+              ? batch.maxTimestamp()
+              : r.timestamp();
+      return ts >= tombstoneHorizon;
+    }
+    return true;
+  }
+
+  private static ByteBuffer rebuild(RecordBatch batch, List<Record> keep) {
+    long first = keep.get(0).offset();
+    RecordBatchBuilder b =
+        new RecordBatchBuilder(batch.compression(), first)
+            .partitionLeaderEpoch(batch.partitionLeaderEpoch());
+    if (batch.hasProducerId()) {
+      b.producer(
+          batch.producerId(),
+          batch.producerEpoch(),
+          io.logbus.record.RecordBatchFormat.incrementSequence(
+              batch.baseSequence(), (int) (first - batch.baseOffset())));
+    }
+    if (batch.timestampType() == TimestampType.LOG_APPEND_TIME) {
+      b.logAppendTime(batch.maxTimestamp());
+    }
+    for (Record r : keep) {
+      b.appendWithOffset(r.offset(), r.timestamp(), r.key(), r.value(), r.headers());
+    }
+    return b.build();
+  }
+}
