@@ -1,0 +1,248 @@
+package io.logbus.broker;
+
+import io.logbus.log.LogAppendInfo;
+import io.logbus.log.LogConfig;
+import io.logbus.log.LogManager;
+import io.logbus.log.LogReadInfo;
+import io.logbus.log.PartitionLog;
+import io.logbus.proto.ErrorCode;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The replicas this broker hosts and what happens to them: leader appends with acks 0/1/all
+ * (delayed produce completed by HW advance, expired by the scheduler with REQUEST_TIMED_OUT),
+ * consumer reads below the HW, role changes (become leader, become follower, stop and delete) and
+ * the periodic ISR shrink check.
+ *
+ * <p>Threads: any. Role changes for one partition must come from one thread (the metadata
+ * dispatcher); appends and reads may come from any gRPC thread.
+ */
+public final class ReplicaManager implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
+
+  private final int brokerId;
+  private final LogManager logManager;
+  private final Clock clock;
+  private final ScheduledExecutorService scheduler;
+  private final long replicaLagTimeMaxMs;
+  private final IsrProposer isrProposer;
+  private final BrokerMetrics metrics;
+  private final ReplicaFetcherManager fetchers;
+  private final Map<PartitionKey, Partition> partitions = new ConcurrentHashMap<>();
+  private final ScheduledFuture<?> isrCheck;
+  private final String prefix;
+
+  public ReplicaManager(
+      int brokerId,
+      LogManager logManager,
+      Clock clock,
+      ScheduledExecutorService scheduler,
+      long replicaLagTimeMaxMs,
+      int replicaFetchMaxBytes,
+      IsrProposer isrProposer,
+      BrokerAddresses addresses,
+      BrokerMetrics metrics) {
+    this.brokerId = brokerId;
+    this.logManager = logManager;
+    this.clock = clock;
+    this.scheduler = scheduler;
+    this.replicaLagTimeMaxMs = replicaLagTimeMaxMs;
+    this.isrProposer = isrProposer;
+    this.metrics = metrics;
+    this.prefix = "[node-" + brokerId + "]";
+    this.fetchers = new ReplicaFetcherManager(brokerId, addresses, scheduler);
+    long checkEvery = Math.max(10, replicaLagTimeMaxMs / 2);
+    this.isrCheck =
+        scheduler.scheduleWithFixedDelay(
+            this::checkIsr, checkEvery, checkEvery, TimeUnit.MILLISECONDS);
+    metrics.underReplicatedPartitions(this::underReplicatedCount);
+  }
+
+  public int brokerId() {
+    return brokerId;
+  }
+
+  public int replicaFetchMaxBytes() {
+    return fetchers.maxBytes();
+  }
+
+  // ------------------------------------------------------------------ role changes
+
+  /** Leads {@code a} (creating the local log if needed). Idempotent per epoch. */
+  public Partition becomeLeader(PartitionAssignment a, LogConfig config) {
+    Partition partition = getOrCreate(a.key(), config);
+    fetchers.removePartition(a.key());
+    if (partition.becomeLeader(a)) {
+      partition.changed();
+    }
+    return partition;
+  }
+
+  /** Follows {@code a.leader()}: truncate to where the logs agree, then fetch. */
+  public Partition becomeFollower(PartitionAssignment a, LogConfig config) {
+    Partition partition = getOrCreate(a.key(), config);
+    if (partition.becomeFollower(a)) {
+      fetchers.addPartition(partition, a.leader(), a.leaderEpoch());
+    }
+    return partition;
+  }
+
+  /** Stops the replica; with {@code delete}, removes its files too (deleted topic). */
+  public void stopReplica(PartitionKey key, boolean delete) {
+    fetchers.removePartition(key);
+    Partition partition = partitions.remove(key);
+    if (partition != null) {
+      partition.goOffline();
+      partition.changed();
+      metrics.partitionRemoved(key);
+    }
+    if (delete) {
+      logManager.delete(key.topic(), key.partition());
+      log.info("{} deleted replica {}", prefix, key);
+    }
+  }
+
+  private Partition getOrCreate(PartitionKey key, LogConfig config) {
+    return partitions.computeIfAbsent(
+        key,
+        k -> {
+          PartitionLog partitionLog = logManager.getOrCreate(k.topic(), k.partition(), config);
+          Partition p =
+              new Partition(
+                  k, partitionLog, brokerId, clock, replicaLagTimeMaxMs, isrProposer, metrics);
+          metrics.partitionAdded(p);
+          return p;
+        });
+  }
+
+  public Optional<Partition> partition(PartitionKey key) {
+    return Optional.ofNullable(partitions.get(key));
+  }
+
+  public Collection<Partition> partitions() {
+    return partitions.values();
+  }
+
+  /** The hosted replica or UNKNOWN_PARTITION (the service layer turns that into NOT_LEADER). */
+  public Partition hosted(String topic, int partition) {
+    Partition p = partitions.get(new PartitionKey(topic, partition));
+    if (p == null) {
+      throw BrokerException.unknownPartition(topic, partition);
+    }
+    return p;
+  }
+
+  // ------------------------------------------------------------------ produce
+
+  /**
+   * Appends producer batches to a partition this broker leads. The future completes: acks=0/1 after
+   * the local append; acks=-1 once the HW passes the last batch and the leader's own append is
+   * durable (flush=group), or fails with REQUEST_TIMED_OUT after {@code timeoutMs}.
+   */
+  public CompletableFuture<ProduceOutcome> appendRecords(
+      String topic, int partitionIndex, ByteBuffer records, int acks, int timeoutMs) {
+    if (acks != -1 && acks != 0 && acks != 1) {
+      throw BrokerException.invalidRequest("acks must be -1, 0 or 1, got " + acks);
+    }
+    if (timeoutMs < 0) {
+      throw BrokerException.invalidRequest("timeout_ms must be >= 0, got " + timeoutMs);
+    }
+    Partition partition = hosted(topic, partitionIndex);
+    int bytes = records.remaining();
+    LogAppendInfo info = partition.appendAsLeader(records, acks);
+    partition.changed();
+    if (!info.duplicate()) {
+      metrics.produced(topic, bytes, info.recordCount());
+    }
+    ProduceOutcome outcome =
+        new ProduceOutcome(info.firstOffset(), info.logAppendTimeMs(), partition.logStartOffset());
+    if (acks != -1) {
+      return CompletableFuture.completedFuture(outcome);
+    }
+    CompletableFuture<ProduceOutcome> answer =
+        partition
+            .awaitHighWatermark(info.lastOffset() + 1)
+            .thenCombine(info.durable(), (hw, durable) -> outcome);
+    ScheduledFuture<?> timeout =
+        scheduler.schedule(
+            () ->
+                answer.completeExceptionally(
+                    new BrokerException(
+                        ErrorCode.REQUEST_TIMED_OUT,
+                        partition.key()
+                            + ": offset "
+                            + info.lastOffset()
+                            + " not replicated to the isr within "
+                            + timeoutMs
+                            + " ms")),
+            timeoutMs,
+            TimeUnit.MILLISECONDS);
+    answer.whenComplete((o, e) -> timeout.cancel(false));
+    partition.changed();
+    return answer;
+  }
+
+  // ------------------------------------------------------------------ fetch
+
+  /** Consumer read: whole batches below the HW from a partition this broker leads. */
+  public LogReadInfo readForConsumer(
+      String topic, int partitionIndex, long offset, int maxBytes, int leaderEpoch) {
+    if (offset < 0) {
+      throw BrokerException.invalidRequest("fetch_offset must be >= 0, got " + offset);
+    }
+    if (maxBytes < 0) {
+      throw BrokerException.invalidRequest("max bytes must be >= 0, got " + maxBytes);
+    }
+    Partition partition = hosted(topic, partitionIndex);
+    LogReadInfo info = partition.readForConsumer(offset, maxBytes, leaderEpoch);
+    return info;
+  }
+
+  // ------------------------------------------------------------------ ISR
+
+  private void checkIsr() {
+    for (Partition partition : partitions.values()) {
+      try {
+        partition.maybeShrinkIsr();
+      } catch (RuntimeException e) {
+        log.warn("{} isr check of {} failed", prefix, partition.key(), e);
+      }
+    }
+  }
+
+  public int underReplicatedCount() {
+    int count = 0;
+    for (Partition partition : partitions.values()) {
+      if (partition.underReplicated()) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  public long nowMs() {
+    return clock.millis();
+  }
+
+  /** Stops fetchers and the ISR check; the logs are closed by their owner. */
+  @Override
+  public void close() {
+    isrCheck.cancel(false);
+    fetchers.close();
+    for (Partition partition : partitions.values()) {
+      partition.goOffline();
+      partition.changed();
+    }
+  }
+}
