@@ -9,6 +9,8 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The records of one partition that travel together: open while senders append (under the partition
@@ -17,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
  * order). After closing only the I/O thread touches it.
  */
 final class ProducerBatch {
+  private static final Logger log = LoggerFactory.getLogger(ProducerBatch.class);
   final TopicPartition tp;
   final long createdMs;
   private final CompressionType compression;
@@ -160,20 +163,21 @@ final class ProducerBatch {
       long offset = baseOffset < 0 ? -1 : baseOffset + i;
       long ts = logAppendTimeMs >= 0 ? logAppendTimeMs : t.timestamp();
       RecordMetadata md = new RecordMetadata(tp, offset, ts, t.keySize(), t.valueSize());
-      t.future().complete(md);
+      // Callback first, as Kafka does: whoever waits on the future sees the callback's effects.
       if (t.callback() != null) {
         runCallback(t.callback(), md, null);
       }
+      t.future().complete(md);
     }
     done.complete(null);
   }
 
   void fail(RuntimeException error) {
     for (Thunk t : thunks) {
-      t.future().completeExceptionally(error);
       if (t.callback() != null) {
         runCallback(t.callback(), null, error);
       }
+      t.future().completeExceptionally(error);
     }
     done.complete(null);
   }
@@ -181,8 +185,9 @@ final class ProducerBatch {
   private static void runCallback(Callback cb, RecordMetadata md, Exception e) {
     try {
       cb.onCompletion(md, e);
-    } catch (RuntimeException ignored) {
+    } catch (RuntimeException thrown) {
       // A user callback must not kill the I/O thread; Kafka logs and carries on likewise.
+      log.error("callback threw", thrown);
     }
   }
 }
