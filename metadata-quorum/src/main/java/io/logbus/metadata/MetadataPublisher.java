@@ -1,0 +1,131 @@
+package io.logbus.metadata;
+
+import io.logbus.proto.metadata.MetadataRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hands committed entries to {@link MetadataListener}s on one dispatch thread, in log order,
+ * exactly once per listener.
+ *
+ * <p>The apply thread enqueues each entry after it is applied; the dispatch thread tracks the image
+ * of the last entry it dispatched and, per listener, the index it has reached. A new subscription
+ * is itself a task on that thread, so it is ordered against entries: it either starts exactly after
+ * its {@code afterIndex} or, if that lies behind the dispatched state, starts with {@code
+ * onSnapshot}. A listener that throws is logged and kept.
+ */
+final class MetadataPublisher implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(MetadataPublisher.class);
+
+  private static final class Subscription {
+    final MetadataListener listener;
+    long position;
+
+    Subscription(MetadataListener listener, long position) {
+      this.listener = listener;
+      this.position = position;
+    }
+  }
+
+  private final String name;
+  private final ExecutorService executor;
+  // Confined to the dispatch thread.
+  private final List<Subscription> subscriptions = new ArrayList<>();
+  private MetadataImage dispatched;
+
+  MetadataPublisher(String name, MetadataImage initial) {
+    this.name = name;
+    this.dispatched = initial;
+    this.executor =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "metadata-dispatch-" + name);
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  void publish(long index, List<MetadataRecord> records, MetadataImage imageAfter) {
+    submit(() -> deliver(index, records, imageAfter));
+  }
+
+  /** The state was replaced (snapshot installed): everybody behind it restarts from it. */
+  void reset(MetadataImage image) {
+    submit(
+        () -> {
+          dispatched = image;
+          for (Subscription s : subscriptions) {
+            if (s.position < image.lastAppliedIndex()) {
+              safely(s, () -> s.listener.onSnapshot(image));
+              s.position = image.lastAppliedIndex();
+            }
+          }
+        });
+  }
+
+  /** Also refreshes the dispatched image after a non-metadata entry (Raft configuration). */
+  void advance(MetadataImage image) {
+    submit(() -> dispatched = image);
+  }
+
+  void subscribe(long afterIndex, MetadataListener listener) {
+    submit(
+        () -> {
+          Subscription s = new Subscription(listener, afterIndex);
+          if (afterIndex < dispatched.lastAppliedIndex()) {
+            MetadataImage image = dispatched;
+            safely(s, () -> listener.onSnapshot(image));
+            s.position = image.lastAppliedIndex();
+          }
+          subscriptions.add(s);
+        });
+  }
+
+  private void deliver(long index, List<MetadataRecord> records, MetadataImage imageAfter) {
+    dispatched = imageAfter;
+    for (Subscription s : subscriptions) {
+      if (index <= s.position) {
+        continue;
+      }
+      for (MetadataRecord r : records) {
+        safely(s, () -> s.listener.onRecord(index, r, imageAfter));
+      }
+      s.position = index;
+    }
+  }
+
+  private void safely(Subscription s, Runnable r) {
+    try {
+      r.run();
+    } catch (RuntimeException e) {
+      LOG.error("[{}] metadata listener {} failed; it stays subscribed", name, s.listener, e);
+    }
+  }
+
+  private void submit(Runnable task) {
+    try {
+      executor.execute(task);
+    } catch (RejectedExecutionException e) {
+      LOG.debug("[{}] publisher closed, dropping a dispatch task", name);
+    }
+  }
+
+  @Override
+  public void close() {
+    executor.shutdown();
+    try {
+      if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+        executor.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      executor.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,262 @@
+package io.logbus.metadata;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.logbus.proto.AlterConfigsRequest;
+import io.logbus.proto.AlterConfigsResponse;
+import io.logbus.proto.CreatePartitionsRequest;
+import io.logbus.proto.CreatePartitionsResponse;
+import io.logbus.proto.CreateTopicsRequest;
+import io.logbus.proto.CreateTopicsResponse;
+import io.logbus.proto.DeleteTopicsRequest;
+import io.logbus.proto.DeleteTopicsResponse;
+import io.logbus.proto.ErrorCode;
+import io.logbus.proto.metadata.AllocateProducerIdsRequest;
+import io.logbus.proto.metadata.AlterPartitionRequest;
+import io.logbus.proto.metadata.BrokerHeartbeatRequest;
+import io.logbus.proto.metadata.BrokerRegistrationRequest;
+import io.logbus.proto.metadata.ControllerRequest;
+import io.logbus.proto.metadata.ControllerResponse;
+import io.logbus.proto.metadata.Endpoint;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node-side {@link Controller}: wraps each request in a {@link ControllerRequest} and sends it
+ * through a Ratis client as a leader-only query, so Ratis finds the leader (and follows it when it
+ * moves); the leader's {@link ActiveController} answers after commit.
+ *
+ * <p>A CONTROLLER_NOT_AVAILABLE answer means nothing was proposed (the leader is not ready yet), so
+ * it is retried here, with a short pause, until the request timeout. Every other error ends the
+ * call as a failed future with a {@link ControllerException}.
+ *
+ * <p>Thread-safe.
+ */
+final class QuorumController implements Controller {
+  private static final Logger LOG = LoggerFactory.getLogger(QuorumController.class);
+  private static final long RETRY_PAUSE_MS = 50;
+
+  private final String name;
+  private final RaftClient client;
+  private final Duration timeout;
+  private final Clock monotonic;
+
+  QuorumController(String name, RaftClient client, Duration timeout) {
+    this.name = name;
+    this.client = client;
+    this.timeout = timeout;
+    this.monotonic = Clock.systemUTC();
+  }
+
+  @Override
+  public CompletableFuture<CreateTopicsResponse> createTopics(CreateTopicsRequest request) {
+    if (request == null) {
+      return invalid("createTopics: request is null");
+    }
+    return call(
+        ControllerRequest.newBuilder().setCreateTopics(request).build(),
+        ControllerResponse::getCreateTopics);
+  }
+
+  @Override
+  public CompletableFuture<DeleteTopicsResponse> deleteTopics(DeleteTopicsRequest request) {
+    if (request == null) {
+      return invalid("deleteTopics: request is null");
+    }
+    return call(
+        ControllerRequest.newBuilder().setDeleteTopics(request).build(),
+        ControllerResponse::getDeleteTopics);
+  }
+
+  @Override
+  public CompletableFuture<CreatePartitionsResponse> createPartitions(
+      CreatePartitionsRequest request) {
+    if (request == null) {
+      return invalid("createPartitions: request is null");
+    }
+    return call(
+        ControllerRequest.newBuilder().setCreatePartitions(request).build(),
+        ControllerResponse::getCreatePartitions);
+  }
+
+  @Override
+  public CompletableFuture<AlterConfigsResponse> alterConfigs(AlterConfigsRequest request) {
+    if (request == null) {
+      return invalid("alterConfigs: request is null");
+    }
+    return call(
+        ControllerRequest.newBuilder().setAlterConfigs(request).build(),
+        ControllerResponse::getAlterConfigs);
+  }
+
+  @Override
+  public CompletableFuture<Long> registerBroker(
+      int brokerId, String host, int port, String incarnationId) {
+    if (host == null || incarnationId == null) {
+      return invalid("registerBroker: host and incarnation id are required");
+    }
+    BrokerRegistrationRequest req =
+        BrokerRegistrationRequest.newBuilder()
+            .setBrokerId(brokerId)
+            .addEndpoints(Endpoint.newBuilder().setName("CLIENT").setHost(host).setPort(port))
+            .setIncarnationId(incarnationId)
+            .build();
+    return call(
+        ControllerRequest.newBuilder().setRegisterBroker(req).build(),
+        r -> r.getRegisterBroker().getBrokerEpoch());
+  }
+
+  @Override
+  public CompletableFuture<HeartbeatResult> heartbeat(int brokerId, long brokerEpoch) {
+    return call(
+        ControllerRequest.newBuilder()
+            .setHeartbeat(
+                BrokerHeartbeatRequest.newBuilder()
+                    .setBrokerId(brokerId)
+                    .setBrokerEpoch(brokerEpoch))
+            .build(),
+        r ->
+            new HeartbeatResult(
+                r.getHeartbeat().getFenced(), r.getHeartbeat().getCommittedIndex()));
+  }
+
+  @Override
+  public CompletableFuture<PartitionState> alterPartition(
+      String topic,
+      int partition,
+      int leaderId,
+      int leaderEpoch,
+      int partitionEpoch,
+      List<Integer> newIsr) {
+    if (topic == null || newIsr == null || newIsr.contains(null)) {
+      return invalid("alterPartition: topic and a non-null ISR are required");
+    }
+    AlterPartitionRequest req =
+        AlterPartitionRequest.newBuilder()
+            .setTopic(topic)
+            .setPartition(partition)
+            .setLeaderId(leaderId)
+            .setLeaderEpoch(leaderEpoch)
+            .setPartitionEpoch(partitionEpoch)
+            .addAllNewIsr(newIsr)
+            .build();
+    return call(
+        ControllerRequest.newBuilder().setAlterPartition(req).build(),
+        r -> MetadataStoreFormat.fromStored(r.getAlterPartition().getPartition()));
+  }
+
+  @Override
+  public CompletableFuture<Long> allocateProducerIds(int brokerId, int count) {
+    return call(
+        ControllerRequest.newBuilder()
+            .setAllocateProducerIds(
+                AllocateProducerIdsRequest.newBuilder().setBrokerId(brokerId).setCount(count))
+            .build(),
+        r -> r.getAllocateProducerIds().getFirstId());
+  }
+
+  /** A linearizable read barrier served by this node after Ratis' read index. */
+  CompletableFuture<Void> readBarrier(org.apache.ratis.protocol.RaftPeerId self) {
+    ControllerRequest req =
+        ControllerRequest.newBuilder()
+            .setReadBarrier(io.logbus.proto.metadata.ReadBarrierRequest.getDefaultInstance())
+            .build();
+    return client
+        .async()
+        .sendReadOnly(MetadataStateMachine.toMessage(req), self)
+        .thenApply(
+            reply -> {
+              if (!reply.isSuccess()) {
+                throw new ControllerException(
+                    ErrorCode.CONTROLLER_NOT_AVAILABLE,
+                    "read index failed: " + reply.getException(),
+                    true);
+              }
+              return null;
+            });
+  }
+
+  private <T> CompletableFuture<T> call(
+      ControllerRequest req, Function<ControllerResponse, T> extract) {
+    long deadline = monotonic.millis() + timeout.toMillis();
+    return attempt(req, deadline).thenApply(extract);
+  }
+
+  private CompletableFuture<ControllerResponse> attempt(ControllerRequest req, long deadline) {
+    CompletableFuture<RaftClientReply> sent;
+    try {
+      sent = client.async().sendReadOnlyNonLinearizable(MetadataStateMachine.toMessage(req));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(
+          new NotControllerException(name + ": cannot reach the quorum: " + e));
+    }
+    return sent.handle((reply, error) -> decode(req, reply, error))
+        .thenCompose(
+            r -> {
+              if (r.getError() == ErrorCode.CONTROLLER_NOT_AVAILABLE
+                  && r.getRetriable()
+                  && monotonic.millis() < deadline) {
+                Executor later =
+                    CompletableFuture.delayedExecutor(RETRY_PAUSE_MS, TimeUnit.MILLISECONDS);
+                return CompletableFuture.supplyAsync(() -> null, later)
+                    .thenCompose(x -> attempt(req, deadline));
+              }
+              if (r.getError() != ErrorCode.NONE) {
+                return CompletableFuture.failedFuture(toException(r));
+              }
+              return CompletableFuture.completedFuture(r);
+            });
+  }
+
+  private ControllerResponse decode(ControllerRequest req, RaftClientReply reply, Throwable error) {
+    if (error != null) {
+      Throwable cause =
+          error instanceof CompletionException && error.getCause() != null
+              ? error.getCause()
+              : error;
+      LOG.debug("[{}] {} failed in Ratis: {}", name, req.getRequestCase(), cause.toString());
+      return ControllerResponse.newBuilder()
+          .setError(ErrorCode.NOT_CONTROLLER)
+          .setErrorMessage("no answer from the quorum: " + cause)
+          .setRetriable(true)
+          .build();
+    }
+    if (!reply.isSuccess()) {
+      return ControllerResponse.newBuilder()
+          .setError(ErrorCode.NOT_CONTROLLER)
+          .setErrorMessage("quorum refused: " + reply.getException())
+          .setRetriable(true)
+          .build();
+    }
+    try {
+      return ControllerResponse.parseFrom(reply.getMessage().getContent().toByteArray());
+    } catch (InvalidProtocolBufferException e) {
+      return ControllerResponse.newBuilder()
+          .setError(ErrorCode.UNKNOWN_SERVER_ERROR)
+          .setErrorMessage("undecodable controller answer: " + e.getMessage())
+          .build();
+    }
+  }
+
+  private static ControllerException toException(ControllerResponse r) {
+    if (r.getError() == ErrorCode.NOT_CONTROLLER
+        || r.getError() == ErrorCode.CONTROLLER_NOT_AVAILABLE) {
+      return new NotControllerException(r.getErrorMessage());
+    }
+    return new ControllerException(r.getError(), r.getErrorMessage(), r.getRetriable());
+  }
+
+  private static <T> CompletableFuture<T> invalid(String message) {
+    return CompletableFuture.failedFuture(
+        new ControllerException(ErrorCode.INVALID_REQUEST, message, false));
+  }
+}
