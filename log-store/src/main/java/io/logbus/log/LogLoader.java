@@ -102,9 +102,12 @@ final class LogLoader {
       for (long base : bases) {
         segments.put(base, LogSegment.open(dir, base, config, base == last, now));
       }
-      long recoveryPoint = clean ? Long.MAX_VALUE : rpFile.readOffset().orElse(0L);
-      Map.Entry<Long, LogSegment> floor = segments.floorEntry(recoveryPoint);
-      long recoverFrom = floor == null ? segments.firstKey() : floor.getKey();
+      long recoverFrom = Long.MAX_VALUE;
+      if (!clean) {
+        long recoveryPoint = rpFile.readOffset().orElse(0L);
+        Map.Entry<Long, LogSegment> floor = segments.floorEntry(recoveryPoint);
+        recoverFrom = floor == null ? segments.firstKey() : floor.getKey();
+      }
       boolean cutTail = false;
       for (LogSegment s : new ArrayList<>(segments.values())) {
         if (cutTail) {

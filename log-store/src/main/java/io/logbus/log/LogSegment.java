@@ -1,5 +1,6 @@
 package io.logbus.log;
 
+import io.logbus.record.CorruptRecordException;
 import io.logbus.record.RecordBatchFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -296,6 +297,7 @@ final class LogSegment {
       }
       ByteBuffer one = ByteBuffer.allocate(first.size());
       readFully(one, first.position());
+      verifyChecksums(one, first.position());
       return one;
     }
     int want = (int) Math.min(maxBytes, (long) end - first.position());
@@ -316,7 +318,33 @@ final class LogSegment {
       p += batchSize;
     }
     buf.limit(p);
+    verifyChecksums(buf, first.position());
     return buf;
+  }
+
+  /**
+   * A corrupt file is never served silently: data below the recovery point is not rescanned on
+   * open, so every batch is checked again on its way out (CRC-32C runs at several GB/s).
+   */
+  private void verifyChecksums(ByteBuffer buf, int filePosition) {
+    for (int p = 0; p < buf.limit(); ) {
+      int batchSize = (int) RecordBatchFormat.sizeInBytes(buf, p);
+      long stored = RecordBatchFormat.crc(buf, p);
+      long computed = RecordBatchFormat.computeCrc(buf, p, batchSize);
+      if (stored != computed) {
+        throw new CorruptRecordException(
+            logFile
+                + ": batch at position "
+                + (filePosition + p)
+                + " (offset "
+                + RecordBatchFormat.baseOffset(buf, p)
+                + ") has CRC-32C "
+                + computed
+                + " but the header says "
+                + stored);
+      }
+      p += batchSize;
+    }
   }
 
   /**

@@ -55,6 +55,7 @@ public final class PartitionLog implements AutoCloseable {
   private volatile long recoveryPoint;
   private volatile LogStorageException failure;
   private volatile boolean closed;
+  private final long bytesTruncatedOnOpen;
 
   /** Durability requests waiting for the group flusher, in offset order; guarded by itself. */
   private final ArrayDeque<PendingFlush> pending = new ArrayDeque<>();
@@ -83,6 +84,7 @@ public final class PartitionLog implements AutoCloseable {
     this.producerStateFile = loaded.producerStateFile();
     this.logEndOffset = segments.lastEntry().getValue().nextOffset();
     this.recoveryPoint = loaded.recoveryPoint();
+    this.bytesTruncatedOnOpen = loaded.bytesTruncated();
     this.highWatermark = Math.max(logStartOffset(), Math.min(loaded.highWatermark(), logEndOffset));
   }
 
@@ -521,6 +523,11 @@ public final class PartitionLog implements AutoCloseable {
 
   public long highWatermark() {
     return highWatermark;
+  }
+
+  /** Bytes of torn or corrupt tail that recovery cut when this log was opened. */
+  public long bytesTruncatedOnOpen() {
+    return bytesTruncatedOnOpen;
   }
 
   /** Every offset below this one was fsynced. */
