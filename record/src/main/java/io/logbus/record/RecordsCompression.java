@@ -1,6 +1,7 @@
 package io.logbus.record;
 
 import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdException;
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -248,7 +249,9 @@ final class RecordsCompression {
   private static void unGzip(byte[] in, int offset, int length, Output out) throws IOException {
     // ISIZE, the trailer's last 4 bytes, is the input size mod 2^32: a good first guess.
     int guess = length >= 18 ? getIntLe(in, offset + length - 4) : 0;
-    out.ensure(guess > 0 && guess <= MAX_RECORDS_SECTION_BYTES ? guess : 4 * length);
+    // Deflate expands at most ~1032:1, so a larger ISIZE is a lie: don't allocate for it.
+    boolean plausible = guess > 0 && guess <= MAX_RECORDS_SECTION_BYTES && guess <= 1032L * length;
+    out.ensure(plausible ? guess : 4 * length);
     try (InputStream gzip = new GZIPInputStream(new ByteArrayInputStream(in, offset, length))) {
       out.readFully(gzip);
     }
@@ -387,10 +390,18 @@ final class RecordsCompression {
 
   private static void unZstd(byte[] in, int offset, int length, Output out) throws IOException {
     long contentSize = Zstd.getFrameContentSize(in, offset, length);
-    if (contentSize >= 0 && contentSize <= MAX_RECORDS_SECTION_BYTES) {
+    // A zstd block expands at most 32768:1 (an RLE block); a larger claimed size is a lie.
+    if (contentSize >= 0
+        && contentSize <= MAX_RECORDS_SECTION_BYTES
+        && contentSize <= 32768L * length) {
       out.ensure((int) contentSize);
-      long result = Zstd.decompressByteArray(out.bytes, 0, out.bytes.length, in, offset, length);
-      if (!Zstd.isError(result) && result == contentSize) {
+      long result;
+      try {
+        result = Zstd.decompressByteArray(out.bytes, 0, out.bytes.length, in, offset, length);
+      } catch (ZstdException e) {
+        result = -1; // e.g. "Destination buffer is too small": more frames follow
+      }
+      if (result == contentSize) {
         out.size = (int) result;
         return;
       }
