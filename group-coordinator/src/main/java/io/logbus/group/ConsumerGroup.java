@@ -313,7 +313,14 @@ final class ConsumerGroup {
     member.pendingRevocation = new TreeSet<>();
   }
 
+  /**
+   * Partition counts of the subscribed topics; with no broker metadata yet (null) the last known
+   * counts stand, so a coordinator that loads before it hears of topics does not empty the groups.
+   */
   private Map<String, Integer> subscribedMetadata(Map<String, Integer> partitionCounts) {
+    if (partitionCounts == null) {
+      return subscriptionMetadata;
+    }
     Map<String, Integer> metadata = new TreeMap<>();
     for (GroupMember m : members.values()) {
       for (String topic : m.subscribedTopics) {

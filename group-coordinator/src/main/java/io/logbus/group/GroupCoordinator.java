@@ -66,7 +66,8 @@ public final class GroupCoordinator {
   private final Supplier<String> memberIds;
   private final Map<String, PartitionAssignor> assignors;
   private final Map<Integer, Loading> partitions = new ConcurrentHashMap<>();
-  private volatile Map<String, Integer> partitionCounts = Map.of();
+  // null until the broker first tells us: groups then keep their last known partition counts
+  private volatile Map<String, Integer> partitionCounts;
 
   /** A partition's shard and whether its load finished. */
   private record Loading(OffsetsShard shard, CompletableFuture<Void> loaded) {}
@@ -220,7 +221,9 @@ public final class GroupCoordinator {
       }
       if (!buffer.hasRemaining()) {
         log.info("[{}-{}] loaded up to offset {}", GroupConfig.OFFSETS_TOPIC, partition, from);
-        loading.shard().onMetadataChange(partitionCounts);
+        if (partitionCounts != null) {
+          loading.shard().onMetadataChange(partitionCounts);
+        }
         loading.loaded().complete(null);
         return null;
       }

@@ -188,7 +188,7 @@ final class OffsetRequests {
       throw new GroupException(
           ErrorCode.INVALID_REQUEST, "to_datetime_ms " + request.getToDatetimeMs() + " < 0");
     }
-    Integer count = partitionCounts.get(topic);
+    Integer count = partitionCounts == null ? null : partitionCounts.get(topic);
     if (count == null) {
       throw new GroupException(ErrorCode.UNKNOWN_TOPIC, "unknown topic " + topic);
     }
