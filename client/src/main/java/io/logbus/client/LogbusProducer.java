@@ -362,7 +362,8 @@ public final class LogbusProducer implements AutoCloseable {
       return new LogbusProducer(toConfig(), clock);
     }
 
-    ProducerConfig toConfig() {
+    /** Validates and returns the configuration without starting anything. */
+    public ProducerConfig toConfig() {
       if (bootstrap == null) {
         throw new ConfigException("bootstrap.servers", null, "required");
       }
