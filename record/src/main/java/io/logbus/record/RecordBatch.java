@@ -4,7 +4,6 @@ import static io.logbus.record.RecordBatchFormat.*;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.Iterator;
 
 /**
  * Flyweight over exactly one record batch (layout: {@link RecordBatchFormat}). Reads are absolute
@@ -276,9 +275,8 @@ public final class RecordBatch {
     return this::recordIterator;
   }
 
-  private Iterator<Record> recordIterator() {
+  private RecordDecoder recordIterator() {
     CompressionType compression = compression();
-    String name = "batch with base offset " + baseOffset();
     ByteBuffer section;
     int start;
     int end;
@@ -289,12 +287,13 @@ public final class RecordBatch {
     } else {
       section =
           RecordsCompression.decompress(
-              compression, buffer.slice(RECORDS_OFFSET, buffer.limit() - RECORDS_OFFSET), name);
+              compression,
+              buffer.slice(RECORDS_OFFSET, buffer.limit() - RECORDS_OFFSET),
+              RecordDecoder.batchName(baseOffset()));
       start = 0;
       end = section.limit();
     }
     return new RecordDecoder(
-        name,
         section,
         start,
         end,
@@ -303,6 +302,44 @@ public final class RecordBatch {
         baseTimestamp(),
         timestampType() == TimestampType.LOG_APPEND_TIME,
         maxTimestamp());
+  }
+
+  /**
+   * Decodes every record without materializing it and checks, beyond what {@link #records()}
+   * checks, that offset deltas start at 0 or above, strictly increase, and end at lastOffsetDelta.
+   * With {@code lastOffsetDelta == recordCount - 1} (which a broker requires of producer batches)
+   * this means the deltas are exactly 0..n-1. What a leader runs on a producer's batch after {@link
+   * #ensureValid()}; it decompresses, so it costs what a consumer's read costs.
+   *
+   * @throws InvalidRecordException naming the batch, the record and the problem
+   */
+  public void ensureRecordsValid() {
+    RecordDecoder decoder = recordIterator();
+    long previous = -1;
+    int index = 0;
+    while (decoder.hasNext()) {
+      int delta = decoder.advance();
+      if (delta <= previous) {
+        throw new InvalidRecordException(
+            RecordDecoder.batchName(baseOffset())
+                + ": record "
+                + index
+                + " has offset delta "
+                + delta
+                + ", expected more than "
+                + previous);
+      }
+      previous = delta;
+      index++;
+    }
+    if (previous != lastOffsetDelta()) {
+      throw new InvalidRecordException(
+          RecordDecoder.batchName(baseOffset())
+              + ": the last record has offset delta "
+              + previous
+              + " but the header's lastOffsetDelta is "
+              + lastOffsetDelta());
+    }
   }
 
   /** The batch's bytes: a new view with position 0 and limit = sizeInBytes (shared content). */

@@ -154,7 +154,10 @@ public final class RecordBatchBuilder {
     }
     if (headers != null) {
       for (int i = 0; i < headers.size(); i++) {
-        Objects.requireNonNull(headers.get(i), "header " + i);
+        if (headers.get(i) == null) {
+          // Not requireNonNull(x, "header " + i): that builds the message on every append.
+          throw new NullPointerException("header " + i);
+        }
       }
     }
     if (recordCount == 0) {

@@ -11,7 +11,6 @@ import java.util.NoSuchElementException;
  * the record's index and its position in the section. Not thread-safe: one per iteration.
  */
 final class RecordDecoder implements Iterator<Record> {
-  private final String batchName;
   private final ByteBuffer section;
   private final int start;
   private final int end;
@@ -23,8 +22,17 @@ final class RecordDecoder implements Iterator<Record> {
   private final Cursor cursor;
   private int index;
 
+  // The fields of the record read last (see RecordFormat for the layout).
+  private long timestampDelta;
+  private int offsetDelta;
+  private int keyPosition;
+  private int keyLength;
+  private int valuePosition;
+  private int valueLength;
+  private int headersPosition;
+  private int headerCount;
+
   RecordDecoder(
-      String batchName,
       ByteBuffer section,
       int start,
       int end,
@@ -34,9 +42,8 @@ final class RecordDecoder implements Iterator<Record> {
       boolean logAppendTime,
       long maxTimestamp) {
     if (count < 0) {
-      throw new InvalidRecordException(batchName + ": negative record count " + count);
+      throw new InvalidRecordException(batchName(baseOffset) + ": negative record count " + count);
     }
-    this.batchName = batchName;
     this.section = section;
     this.start = start;
     this.end = end;
@@ -51,6 +58,11 @@ final class RecordDecoder implements Iterator<Record> {
     }
   }
 
+  /** How errors name a batch; built only when one is thrown (no garbage on the happy path). */
+  static String batchName(long baseOffset) {
+    return "batch with base offset " + baseOffset;
+  }
+
   @Override
   public boolean hasNext() {
     return index < count;
@@ -58,34 +70,54 @@ final class RecordDecoder implements Iterator<Record> {
 
   @Override
   public Record next() {
+    int recordStart = cursor.position;
+    advance();
+    long timestamp = logAppendTime ? maxTimestamp : baseTimestamp + timestampDelta;
+    return new Record(
+        section,
+        baseOffset + offsetDelta,
+        timestamp,
+        cursor.position - recordStart,
+        keyPosition,
+        keyLength,
+        valuePosition,
+        valueLength,
+        headersPosition,
+        headerCount);
+  }
+
+  /**
+   * Decodes and checks the next record into this decoder's fields without allocating.
+   *
+   * @return its offset delta
+   */
+  int advance() {
     if (index >= count) {
-      throw new NoSuchElementException(batchName + ": all " + count + " records read");
+      throw new NoSuchElementException(batchName(baseOffset) + ": all " + count + " records read");
     }
     int recordStart = cursor.position;
-    Record record;
     try {
-      record = readRecord(recordStart);
+      readRecord();
     } catch (InvalidRecordException e) {
       throw new InvalidRecordException(
-          batchName
+          batchName(baseOffset)
               + ": record "
               + index
               + " of "
               + count
               + " at byte "
               + (recordStart - start)
-              + " of the records section"
-              + ": "
+              + " of the records section: "
               + e.getMessage());
     }
     index++;
     if (index == count) {
       checkNothingLeft();
     }
-    return record;
+    return offsetDelta;
   }
 
-  private Record readRecord(int recordStart) {
+  private void readRecord() {
     int bodySize = cursor.readVarint();
     int bodyStart = cursor.position;
     if (bodySize < RecordFormat.MIN_RECORD_SIZE - 1 || bodySize > end - bodyStart) {
@@ -101,19 +133,19 @@ final class RecordDecoder implements Iterator<Record> {
     int sectionLimit = body.limit;
     body.limit = bodyStart + bodySize;
     body.position++; // attributes: unused
-    long timestampDelta = body.readVarlong();
-    int offsetDelta = body.readVarint();
-    int keyLength = body.readLength("key");
-    int keyPosition = body.position;
+    timestampDelta = body.readVarlong();
+    offsetDelta = body.readVarint();
+    keyLength = body.readLength("key");
+    keyPosition = body.position;
     body.skip(keyLength, "key");
-    int valueLength = body.readLength("value");
-    int valuePosition = body.position;
+    valueLength = body.readLength("value");
+    valuePosition = body.position;
     body.skip(valueLength, "value");
-    int headerCount = body.readVarint();
+    headerCount = body.readVarint();
     if (headerCount < 0) {
       throw new InvalidRecordException("negative header count " + headerCount);
     }
-    int headersPosition = body.position;
+    headersPosition = body.position;
     for (int i = 0; i < headerCount; i++) {
       int headerKeyLength = body.readVarint();
       if (headerKeyLength < 0) {
@@ -130,24 +162,12 @@ final class RecordDecoder implements Iterator<Record> {
               + (body.position - bodyStart));
     }
     body.limit = sectionLimit;
-    long timestamp = logAppendTime ? maxTimestamp : baseTimestamp + timestampDelta;
-    return new Record(
-        section,
-        baseOffset + offsetDelta,
-        timestamp,
-        cursor.position - recordStart,
-        keyPosition,
-        keyLength,
-        valuePosition,
-        valueLength,
-        headersPosition,
-        headerCount);
   }
 
   private void checkNothingLeft() {
     if (cursor.position != end) {
       throw new InvalidRecordException(
-          batchName
+          batchName(baseOffset)
               + ": "
               + (end - cursor.position)
               + " bytes follow the last of "

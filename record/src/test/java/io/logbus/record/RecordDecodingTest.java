@@ -25,6 +25,27 @@ class RecordDecodingTest {
     return builder.build();
   }
 
+  /** Batch with the given records section, count and lastOffsetDelta, CRC valid. */
+  private static RecordBatch withSection(byte[] section, int count, int lastOffsetDelta) {
+    ByteBuffer bytes = withSection(section, count).buffer();
+    bytes.putInt(RecordBatchFormat.LAST_OFFSET_DELTA_OFFSET, lastOffsetDelta);
+    RecordBatchFormat.writeCrc(bytes, 0, bytes.remaining());
+    return new RecordBatch(bytes);
+  }
+
+  /** A minimal record (null key and value, no headers) with this offset delta (0-63). */
+  private static byte[] minimalRecord(int offsetDelta) {
+    return new byte[] {12, 0, 0, (byte) (offsetDelta << 1), 1, 1, 0};
+  }
+
+  private static byte[] concat(byte[]... parts) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (byte[] part : parts) {
+      out.writeBytes(part);
+    }
+    return out.toByteArray();
+  }
+
   /** Batch with the given records section and count, CRC valid. */
   private static RecordBatch withSection(byte[] section, int count) {
     ByteBuffer header = oneRecord();
@@ -215,5 +236,49 @@ class RecordDecodingTest {
     assertThat(record.headerCount()).isEqualTo(1);
     assertThat(record.headers()).containsExactly(new Header("a", null));
     assertThat(record.toString()).contains("offset=0", "value=null");
+  }
+
+  @Test
+  void ensureRecordsValidAcceptsDenseAndGappedDeltasEndingAtLastOffsetDelta() {
+    withSection(concat(minimalRecord(0), minimalRecord(1), minimalRecord(2)), 3, 2)
+        .ensureRecordsValid();
+    withSection(concat(minimalRecord(1), minimalRecord(5)), 2, 5).ensureRecordsValid();
+  }
+
+  @Test
+  void ensureRecordsValidRejectsDeltasThatDoNotIncrease() {
+    RecordBatch batch = withSection(concat(minimalRecord(1), minimalRecord(1)), 2, 1);
+    assertThatThrownBy(batch::ensureRecordsValid)
+        .isInstanceOf(InvalidRecordException.class)
+        .hasMessageContaining("batch with base offset 40")
+        .hasMessageContaining("record 1 has offset delta 1, expected more than 1");
+  }
+
+  @Test
+  void ensureRecordsValidRejectsALastDeltaOtherThanTheHeaders() {
+    RecordBatch batch = withSection(concat(minimalRecord(0), minimalRecord(1)), 2, 3);
+    assertThatThrownBy(batch::ensureRecordsValid)
+        .isInstanceOf(InvalidRecordException.class)
+        .hasMessageContaining(
+            "last record has offset delta 1 but the header's lastOffsetDelta is 3");
+  }
+
+  @Test
+  void ensureRecordsValidRejectsMalformedRecords() {
+    RecordBatch batch = withSection(concat(minimalRecord(0), minimalRecord(1)), 3, 1);
+    assertThatThrownBy(batch::ensureRecordsValid)
+        .isInstanceOf(InvalidRecordException.class)
+        .hasMessageContaining("record 2 of 3");
+  }
+
+  @Test
+  void ensureRecordsValidAcceptsBuilderBatchesOfEveryCodec() {
+    for (CompressionType codec : CompressionType.values()) {
+      RecordBatchBuilder builder = new RecordBatchBuilder(codec, 0L);
+      for (int i = 0; i < 100; i++) {
+        builder.append(i, null, new byte[i], List.of(new Header("h", null)));
+      }
+      new RecordBatch(builder.build()).ensureRecordsValid();
+    }
   }
 }
