@@ -112,18 +112,13 @@ final class LocalCluster implements AutoCloseable {
     }
   }
 
+  /** The PID the launcher recorded for the node, beside its config file. */
   private long pid(int node) throws IOException {
-    try (Stream<Path> files = Files.walk(home, 3)) {
-      List<Path> candidates =
-          files
-              .filter(p -> p.getFileName().toString().endsWith(".pid"))
-              .filter(p -> p.getFileName().toString().matches("\\D*" + node + "\\.pid"))
-              .toList();
-      if (candidates.size() != 1) {
-        throw new IOException(
-            "expected one pid file for node " + node + " under " + home + ", found " + candidates);
-      }
-      return Long.parseLong(Files.readString(candidates.get(0)).trim());
+    Path file = configFile(node).resolveSibling("node.pid");
+    try {
+      return Long.parseLong(Files.readString(file).trim());
+    } catch (NumberFormatException e) {
+      throw new IOException(file + " does not hold a PID", e);
     }
   }
 
