@@ -45,7 +45,7 @@ tsv="$out/results.tsv"
 printf 'system\tpair\tworkload\trec_per_s\tmib_per_s\tp50_ms\tp99_ms\tp999_ms\tcpu_s\n' > "$tsv"
 
 # ---- Kafka side (the kit's scripts, unchanged)
-export KA_HOME="${KA_HOME:-$out/kafka-home}"
+# KA_HOME: the kit's default (${TMPDIR:-/tmp}/kafka-bench) unless set, so jars are fetched once.
 # shellcheck disable=SC1091
 source "$kit/env.sh"
 [ -d "$KA_LIBS" ] || bash "$kit/setup.sh" > "$out/kafka-setup.out" 2>&1
