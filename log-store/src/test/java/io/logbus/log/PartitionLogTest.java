@@ -289,4 +289,23 @@ class PartitionLogTest {
     assertThat(log.recoveryPoint()).isEqualTo(3);
     assertThat(Files.size(dir.resolve("00000000000000000000.log"))).isEqualTo(info.validBytes());
   }
+
+  @Test
+  void rollsWhenTheIndexIsFull() {
+    open(config(LogConfig.SEGMENT_INDEX_BYTES, "24", LogConfig.INDEX_INTERVAL_BYTES, "0"));
+    for (int i = 0; i < 10; i++) {
+      log.appendAsLeader(TestBatches.batch(1, 1000 + i), 0);
+    }
+    assertThat(log.segmentCount()).isGreaterThanOrEqualTo(4);
+    assertThat(TestBatches.allOffsets(log)).hasSize(10);
+  }
+
+  @Test
+  void readBoundedByMaxOffsetBelowStartIsEmpty() {
+    open(config());
+    log.appendAsLeader(TestBatches.batch(3, 1000), 0);
+    assertThat(log.read(1, 1000, 1).records().remaining()).isZero();
+    assertThat(log.read(0, 1000, 2).records().remaining()).isZero();
+    assertThat(log.read(0, 1000, 3).records().remaining()).isPositive();
+  }
 }

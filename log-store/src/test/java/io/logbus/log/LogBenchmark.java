@@ -1,0 +1,243 @@
+package io.logbus.log;
+
+import io.logbus.record.CompressionType;
+import io.logbus.record.RecordBatchBuilder;
+import io.logbus.record.RecordBatchFormat;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Log append and read throughput beside a raw FileChannel doing the same I/O in the same run.
+ * Scores are operations per second; one operation moves one batch (append) or up to 1 MiB (read),
+ * so MB/s = score x bytes per operation (see README.md). Not a test: surefire skips it; run {@link
+ * #main}.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class LogBenchmark {
+  static final int RECORD_BYTES = 1024;
+  static final int READ_BYTES = 1 << 20;
+
+  /** A batch of 1 KiB records totalling about {@code bytes}. */
+  static ByteBuffer batchOf(int bytes) {
+    RecordBatchBuilder b = new RecordBatchBuilder(CompressionType.NONE, 0, bytes + 4096);
+    byte[] value = new byte[RECORD_BYTES - 30];
+    for (int i = 0; i < bytes / RECORD_BYTES; i++) {
+      value[0] = (byte) i;
+      b.append(System.currentTimeMillis(), null, value, null);
+    }
+    return b.build();
+  }
+
+  static LogConfig config(String flush) {
+    return LogConfig.defaults().with(LogConfig.FLUSH, flush);
+  }
+
+  @State(Scope.Thread)
+  public static class AppendState {
+    @Param({"16384", "1048576"})
+    int batchBytes;
+
+    Path dir;
+    PartitionLog log;
+    FileChannel raw;
+    long rawPosition;
+    ByteBuffer batch;
+
+    @Setup(Level.Iteration)
+    public void setup() throws IOException {
+      dir = Files.createTempDirectory("logbench");
+      log =
+          PartitionLog.open(
+              "bench-0", dir.resolve("bench-0"), config("never"), Clock.systemUTC(), null);
+      raw =
+          FileChannel.open(
+              dir.resolve("raw.bin"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      rawPosition = 0;
+      batch = batchOf(batchBytes);
+    }
+
+    @TearDown(Level.Iteration)
+    public void tearDown() throws IOException {
+      log.close();
+      raw.close();
+      FileUtil.deleteRecursively(dir);
+    }
+  }
+
+  @Benchmark
+  public LogAppendInfo appendLog(AppendState s) {
+    return s.log.appendAsLeader(s.batch.duplicate(), 0);
+  }
+
+  @Benchmark
+  public long appendRawChannel(AppendState s) throws IOException {
+    ByteBuffer b = s.batch.duplicate();
+    while (b.hasRemaining()) {
+      s.rawPosition += s.raw.write(b, s.rawPosition);
+    }
+    return s.rawPosition;
+  }
+
+  @State(Scope.Thread)
+  public static class ReadState {
+    static final long LOG_BYTES = 512L << 20;
+    Path dir;
+    PartitionLog log;
+    FileChannel raw;
+    long rawSize;
+    long rawPosition;
+    long nextOffset;
+
+    @Setup(Level.Trial)
+    public void setup() throws IOException {
+      dir = Files.createTempDirectory("logbench");
+      log =
+          PartitionLog.open(
+              "bench-0", dir.resolve("bench-0"), config("never"), Clock.systemUTC(), null);
+      ByteBuffer batch = batchOf(16384);
+      while (log.sizeInBytes() < LOG_BYTES) {
+        log.appendAsLeader(batch.duplicate(), 0);
+      }
+      // The raw reader reads the very same bytes: the log's segment file.
+      raw =
+          FileChannel.open(log.segments.firstEntry().getValue().logFile(), StandardOpenOption.READ);
+      rawSize = raw.size();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws IOException {
+      raw.close();
+      log.close();
+      FileUtil.deleteRecursively(dir);
+    }
+  }
+
+  @Benchmark
+  public ByteBuffer readLog(ReadState s) {
+    if (s.nextOffset >= s.log.logEndOffset()) {
+      s.nextOffset = 0;
+    }
+    ByteBuffer data = s.log.read(s.nextOffset, READ_BYTES, Long.MAX_VALUE).records();
+    int p = 0;
+    long last = s.nextOffset;
+    while (p < data.limit()) {
+      last = RecordBatchFormat.baseOffset(data, p) + RecordBatchFormat.lastOffsetDelta(data, p);
+      p += (int) RecordBatchFormat.sizeInBytes(data, p);
+    }
+    s.nextOffset = last + 1;
+    return data;
+  }
+
+  @Benchmark
+  public ByteBuffer readRawChannel(ReadState s) throws IOException {
+    if (s.rawPosition >= s.rawSize) {
+      s.rawPosition = 0;
+    }
+    ByteBuffer buf = ByteBuffer.allocate((int) Math.min(READ_BYTES, s.rawSize - s.rawPosition));
+    while (buf.hasRemaining()) {
+      s.rawPosition += s.raw.read(buf, s.rawPosition);
+    }
+    return buf;
+  }
+
+  /** flush=group shared by 8 appender threads; each append waits for its fsync. */
+  @State(Scope.Benchmark)
+  public static class GroupState {
+    Path dir;
+    LogManager manager;
+    PartitionLog log;
+    FileChannel raw;
+    final AtomicLong rawPosition = new AtomicLong();
+
+    @Setup(Level.Iteration)
+    public void setup() throws IOException {
+      dir = Files.createTempDirectory("logbench");
+      manager = LogManager.open(dir, config("group"), Clock.systemUTC(), null);
+      log = manager.getOrCreate("bench", 0, config("group"));
+      raw =
+          FileChannel.open(
+              dir.resolve("raw.bin"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      rawPosition.set(0);
+    }
+
+    @TearDown(Level.Iteration)
+    public void tearDown() throws IOException {
+      manager.close();
+      raw.close();
+      FileUtil.deleteRecursively(dir);
+    }
+  }
+
+  @State(Scope.Thread)
+  public static class ThreadBatch {
+    ByteBuffer batch;
+
+    @Setup(Level.Trial)
+    public void setup() {
+      batch = batchOf(16384);
+    }
+  }
+
+  @Benchmark
+  @Threads(8)
+  public Object appendLogGroupFlush8(GroupState s, ThreadBatch t) {
+    return s.log.appendAsLeader(t.batch.duplicate(), 0).durable().join();
+  }
+
+  @Benchmark
+  @Threads(8)
+  public long appendRawChannel8(GroupState s, ThreadBatch t) throws IOException {
+    ByteBuffer b = t.batch.duplicate();
+    long at = s.rawPosition.getAndAdd(b.remaining());
+    while (b.hasRemaining()) {
+      at += s.raw.write(b, at);
+    }
+    return at;
+  }
+
+  @Benchmark
+  @Threads(8)
+  public long appendRawChannelFsyncEach8(GroupState s, ThreadBatch t) throws IOException {
+    long at = appendRawChannel8(s, t);
+    s.raw.force(false);
+    return at;
+  }
+
+  /** Brief run (2 cores): 1 fork, 2 x 2 s warm-up, 3 x 3 s measured. Args: JMH include regex. */
+  public static void main(String[] args) throws RunnerException {
+    new Runner(
+            new OptionsBuilder()
+                .include(args.length > 0 ? args[0] : LogBenchmark.class.getSimpleName())
+                .forks(1)
+                .warmupIterations(2)
+                .warmupTime(TimeValue.seconds(2))
+                .measurementIterations(3)
+                .measurementTime(TimeValue.seconds(3))
+                .jvmArgs("-Xmx3g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn")
+                .build())
+        .run();
+  }
+}
