@@ -367,8 +367,10 @@ class GroupCoordinatorTest {
     GroupCoordinator c = new GroupCoordinator(CONFIG, log, null, clock);
     c.loadPartition(GroupCoordinator.partitionFor("g", 4)).join();
     String elsewhere = "h";
-    while (GroupCoordinator.partitionFor(elsewhere, 4) == GroupCoordinator.partitionFor("g", 4)) {
-      elsewhere += "h";
+    for (int i = 0;
+        GroupCoordinator.partitionFor(elsewhere, 4) == GroupCoordinator.partitionFor("g", 4);
+        i++) {
+      elsewhere = "h-" + i;
     }
     assertThat(describe(c, elsewhere).getError()).isEqualTo(ErrorCode.NOT_COORDINATOR);
     assertThat(describe(c, "g").getError()).isEqualTo(ErrorCode.GROUP_ID_NOT_FOUND);
