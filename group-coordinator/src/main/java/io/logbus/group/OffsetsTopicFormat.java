@@ -197,6 +197,10 @@ public final class OffsetsTopicFormat {
 
   public static OffsetAndMetadata decodeOffsetValue(ByteBuffer value) {
     ByteBuffer b = value.slice();
+    if (b.remaining() < VALUE_METADATA_OFFSET) {
+      throw corrupt(
+          "offset value of " + b.remaining() + " bytes is shorter than " + VALUE_METADATA_OFFSET);
+    }
     try {
       short version = b.getShort(VERSION_OFFSET);
       if (version != OFFSET_COMMIT_VALUE_VERSION) {
