@@ -10,7 +10,9 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Implementations must be callable from any thread and must keep the order of {@link #append}
  * calls for one partition (the coordinator calls it under the partition's lock, so call order is
- * log order).
+ * log order). They must not complete the returned futures while holding a lock that an appending
+ * thread may wait for: completion callbacks take the coordinator's partition lock, whose holder may
+ * be inside {@link #append}.
  */
 public interface OffsetsLog {
 
@@ -24,8 +26,9 @@ public interface OffsetsLog {
 
   /**
    * Reads whole batches from {@code fromOffset} (the batch containing it first), about {@code
-   * maxBytes} but at least one batch, up to the committed end (high watermark). An empty buffer
-   * means there is nothing more to read now.
+   * maxBytes} but at least one batch, up to the committed end (high watermark). An offset below the
+   * log start (retention, or compaction removed the head) reads from the log start; a compacted gap
+   * reads the next batch. An empty buffer means there is nothing more to read now.
    */
   CompletableFuture<ByteBuffer> read(int partition, long fromOffset, int maxBytes);
 }

@@ -143,21 +143,28 @@ final class OffsetsShard {
       }
     }
     List<OffsetsBatches.Entry> tombstones = new ArrayList<>();
-    for (Map.Entry<String, Map<TopicPartition, Committed>> g : offsets.entrySet()) {
-      ConsumerGroup group = groups.get(g.getKey());
+    for (String groupId : groupIds()) {
+      ConsumerGroup group = groups.get(groupId);
       if (group != null && !group.isEmpty()) {
         continue; // offsets of an active group never expire
       }
-      for (Map.Entry<TopicPartition, Committed> o : g.getValue().entrySet()) {
+      Map<TopicPartition, Committed> committed = offsets.getOrDefault(groupId, Map.of());
+      int expired = 0;
+      for (Map.Entry<TopicPartition, Committed> o : committed.entrySet()) {
         if (now - o.getValue().value().commitTimestampMs() >= config.offsetsRetentionMs()) {
           tombstones.add(
-              new OffsetsBatches.Entry(OffsetsTopicFormat.offsetKey(g.getKey(), o.getKey()), null));
+              new OffsetsBatches.Entry(OffsetsTopicFormat.offsetKey(groupId, o.getKey()), null));
+          expired++;
         }
+      }
+      // As in Kafka: an empty group whose offsets are all gone is deleted with them.
+      if (group != null && expired == committed.size()) {
+        tombstones.add(new OffsetsBatches.Entry(OffsetsTopicFormat.groupKey(groupId), null));
       }
     }
     if (!tombstones.isEmpty()) {
       log.info(
-          "{}expiring {} committed offsets older than {} ms",
+          "{}expiring {} records (offsets older than {} ms, empty groups without offsets)",
           logPrefix,
           tombstones.size(),
           config.offsetsRetentionMs());
@@ -166,10 +173,17 @@ final class OffsetsShard {
               offset -> {
                 synchronized (this) {
                   for (OffsetsBatches.Entry e : tombstones) {
-                    OffsetsTopicFormat.OffsetKey k =
-                        (OffsetsTopicFormat.OffsetKey)
-                            OffsetsTopicFormat.decodeKey(ByteBuffer.wrap(e.key()));
-                    removeOffset(k.group(), k.partition());
+                    OffsetsTopicFormat.Key key =
+                        OffsetsTopicFormat.decodeKey(ByteBuffer.wrap(e.key()));
+                    if (key instanceof OffsetsTopicFormat.OffsetKey k) {
+                      removeOffset(k.group(), k.partition());
+                    } else {
+                      ConsumerGroup group = groups.get(key.group());
+                      if (group != null && group.isEmpty()) {
+                        groups.remove(key.group());
+                        writtenVersion.remove(key.group());
+                      }
+                    }
                   }
                 }
               });

@@ -415,6 +415,20 @@ class GroupCoordinatorTest {
   }
 
   @Test
+  void anEmptyGroupWithoutOffsetsIsDeletedAtTheNextTick() {
+    TestMember a = new TestMember(coordinator, "short-lived", "t");
+    a.heartbeat();
+    coordinator.tick();
+    assertThat(describe(coordinator, "short-lived").getError()).isEqualTo(ErrorCode.NONE);
+    a.leave();
+    coordinator.tick();
+    assertThat(describe(coordinator, "short-lived").getError())
+        .isEqualTo(ErrorCode.GROUP_ID_NOT_FOUND);
+    assertThat(describe(newCoordinator(), "short-lived").getError())
+        .isEqualTo(ErrorCode.GROUP_ID_NOT_FOUND);
+  }
+
+  @Test
   void listGroupsShowsStatesAndFilters() {
     TestMember a = new TestMember(coordinator, "active", "t");
     a.heartbeat();
