@@ -36,6 +36,14 @@ final class ConsumerGroup {
 
   static final int LEAVE_EPOCH = -1;
 
+  /** Longest member id, client id, host or rack accepted (chars; UTF-8 may triple it). */
+  static final int MAX_STRING_LENGTH = 1024;
+
+  /** Topic names are at most 249 chars (DESIGN.md data model). */
+  static final int MAX_TOPIC_LENGTH = 249;
+
+  static final int MAX_SUBSCRIBED_TOPICS = 1000;
+
   private final String groupId;
   private final GroupConfig config;
   private final Map<String, PartitionAssignor> assignors;
@@ -252,9 +260,23 @@ final class ConsumerGroup {
           ErrorCode.INVALID_REQUEST,
           "unknown server_assignor " + assignor + ", known: " + assignors.keySet());
     }
+    checkLength("member_id", request.getMemberId());
+    checkLength("client_id", request.getClientId());
+    checkLength("client_host", request.getClientHost());
+    checkLength("rack_id", request.getRackId());
+    if (request.getSubscribedTopicNamesCount() > MAX_SUBSCRIBED_TOPICS) {
+      throw new GroupException(
+          ErrorCode.INVALID_REQUEST,
+          request.getSubscribedTopicNamesCount() + " subscribed topics > " + MAX_SUBSCRIBED_TOPICS);
+    }
     for (String topic : request.getSubscribedTopicNamesList()) {
-      if (topic.isEmpty()) {
-        throw new GroupException(ErrorCode.INVALID_TOPIC, "empty topic name in subscription");
+      if (topic.isEmpty() || topic.length() > MAX_TOPIC_LENGTH) {
+        throw new GroupException(
+            ErrorCode.INVALID_TOPIC,
+            "subscribed topic name of "
+                + topic.length()
+                + " chars: must be 1.."
+                + MAX_TOPIC_LENGTH);
       }
     }
     for (TopicPartitions tps : request.getOwnedPartitionsList()) {
@@ -264,6 +286,18 @@ final class ConsumerGroup {
               ErrorCode.INVALID_REQUEST, "owned partition " + tps.getTopic() + "-" + p);
         }
       }
+    }
+  }
+
+  /**
+   * Client-supplied strings are stored in every group record (i16-length strings, see {@link
+   * OffsetsTopicFormat}); bounding them here keeps a bad client from making the record unwritable.
+   */
+  private static void checkLength(String field, String value) {
+    if (value.length() > MAX_STRING_LENGTH) {
+      throw new GroupException(
+          ErrorCode.INVALID_REQUEST,
+          field + " of " + value.length() + " chars is longer than " + MAX_STRING_LENGTH);
     }
   }
 

@@ -53,8 +53,10 @@ final class OffsetRequests {
         OffsetCommitPartitionResult.Builder r =
             OffsetCommitPartitionResult.newBuilder().setPartition(p.getPartition());
         if (problem != null) {
-          r.setError(
-                  topic.getTopic().isEmpty() ? ErrorCode.INVALID_TOPIC : ErrorCode.INVALID_REQUEST)
+          boolean badTopic =
+              topic.getTopic().isEmpty()
+                  || topic.getTopic().length() > ConsumerGroup.MAX_TOPIC_LENGTH;
+          r.setError(badTopic ? ErrorCode.INVALID_TOPIC : ErrorCode.INVALID_REQUEST)
               .setErrorMessage(problem);
         } else {
           valid.put(
@@ -73,8 +75,11 @@ final class OffsetRequests {
   }
 
   private static String commitProblem(String topic, OffsetCommitPartition p) {
-    if (topic.isEmpty()) {
-      return "empty topic name";
+    if (topic.isEmpty() || topic.length() > ConsumerGroup.MAX_TOPIC_LENGTH) {
+      return "topic name of "
+          + topic.length()
+          + " chars: must be 1.."
+          + ConsumerGroup.MAX_TOPIC_LENGTH;
     }
     if (p.getPartition() < 0) {
       return "partition " + p.getPartition() + " < 0";
@@ -170,8 +175,9 @@ final class OffsetRequests {
       long nowMs) {
     String group = request.getGroupId();
     String topic = request.getTopic();
-    if (topic.isEmpty()) {
-      throw new GroupException(ErrorCode.INVALID_TOPIC, "topic is empty");
+    if (topic.isEmpty() || topic.length() > ConsumerGroup.MAX_TOPIC_LENGTH) {
+      throw new GroupException(
+          ErrorCode.INVALID_TOPIC, "topic name of " + topic.length() + " chars");
     }
     if (request.getSpecCase() == ResetOffsetsRequest.SpecCase.SPEC_NOT_SET) {
       throw new GroupException(

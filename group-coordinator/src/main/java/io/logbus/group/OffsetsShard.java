@@ -382,6 +382,9 @@ final class OffsetsShard {
                     : error;
             log.warn(
                 "{}append of {} records failed: {}", logPrefix, entries.size(), cause.toString());
+            if (cause instanceof GroupException g) {
+              throw g; // the broker's own verdict, e.g. NOT_COORDINATOR after losing leadership
+            }
             throw new GroupException(
                 ErrorCode.COORDINATOR_NOT_AVAILABLE,
                 logPrefix + "write to the offsets log failed: " + cause);

@@ -550,6 +550,67 @@ class GroupCoordinatorTest {
   }
 
   @Test
+  void overlongStringsAreRefusedBeforeAnythingIsWritten() {
+    TestMember a = new TestMember(coordinator, "g", "t");
+    a.heartbeat();
+    int appends = log.appends;
+    assertThat(
+            coordinator
+                .heartbeat(a.request().setClientId("c".repeat(40_000)).build())
+                .join()
+                .getError())
+        .isEqualTo(ErrorCode.INVALID_REQUEST);
+    assertThat(
+            coordinator
+                .heartbeat(a.request().setRackId("r".repeat(1025)).build())
+                .join()
+                .getError())
+        .isEqualTo(ErrorCode.INVALID_REQUEST);
+    assertThat(
+            coordinator
+                .heartbeat(a.request().addSubscribedTopicNames("t".repeat(250)).build())
+                .join()
+                .getError())
+        .isEqualTo(ErrorCode.INVALID_TOPIC);
+    OffsetCommitRequest longTopic =
+        OffsetCommitRequest.newBuilder()
+            .setGroupId("g")
+            .setMemberId(a.memberId)
+            .setMemberEpoch(a.epoch)
+            .addTopics(
+                OffsetCommitTopic.newBuilder()
+                    .setTopic("t".repeat(40_000))
+                    .addPartitions(OffsetCommitPartition.newBuilder().setCommittedOffset(1)))
+            .build();
+    assertThat(commitError(coordinator.commitOffsets(longTopic).join()))
+        .isEqualTo(ErrorCode.INVALID_TOPIC);
+    assertThat(log.appends).isEqualTo(appends);
+    assertThat(a.heartbeat().getError()).isEqualTo(ErrorCode.NONE);
+  }
+
+  @Test
+  void aWriteRefusedByTheBrokerKeepsTheBrokersErrorCode() {
+    OffsetsLog notLeader =
+        new OffsetsLog() {
+          @Override
+          public CompletableFuture<Long> append(int partition, ByteBuffer batches) {
+            return CompletableFuture.failedFuture(
+                new GroupException(ErrorCode.NOT_COORDINATOR, "lost leadership of " + partition));
+          }
+
+          @Override
+          public CompletableFuture<ByteBuffer> read(int partition, long from, int maxBytes) {
+            return CompletableFuture.completedFuture(ByteBuffer.allocate(0));
+          }
+        };
+    GroupCoordinator c =
+        new GroupCoordinator(CONFIG.withOffsetsTopicPartitions(1), notLeader, null, clock);
+    c.loadPartition(0).join();
+    assertThat(commitError(c.commitOffsets(commit("g", "", -1, 0, 1)).join()))
+        .isEqualTo(ErrorCode.NOT_COORDINATOR);
+  }
+
+  @Test
   void badCommitPartitionsGetTheirOwnErrorsAndValidOnesAreCommitted() {
     OffsetCommitRequest r =
         OffsetCommitRequest.newBuilder()
