@@ -62,9 +62,17 @@ final class BrokerRequests {
                     .setBrokerEpoch(epoch))
             .build();
     List<MetadataRecord> records = new ArrayList<>();
+    if (existing != null && !existing.fenced()) {
+      // A new incarnation while the old one's session is still open: the process restarted
+      // faster than the session timeout, maybe with a torn log tail. Fence the old incarnation
+      // first, in the same batch, so it leaves every ISR and each partition it led gets a new
+      // leader or at least a new leader epoch. Re-leading at the old epoch would let followers
+      // truncate acknowledged records to match the restarted leader's shorter log.
+      records.addAll(fence(view, List.of(req.getBrokerId())));
+    }
     records.add(reg);
     ImageBuilder b = new ImageBuilder(view);
-    b.apply(reg);
+    records.forEach(b::apply);
     MetadataImage after = b.build(view.lastAppliedIndex(), view.lastAppliedTerm());
     for (PartitionChange pc : PartitionElections.onBrokerUnfenced(after, req.getBrokerId())) {
       records.add(MetadataRecord.newBuilder().setPartitionChange(pc).build());
