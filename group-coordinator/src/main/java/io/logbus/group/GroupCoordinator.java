@@ -303,6 +303,9 @@ public final class GroupCoordinator {
     for (int p : new java.util.TreeSet<>(partitions.keySet())) {
       Loading l = partitions.get(p);
       if (l == null || !isLoaded(p)) {
+        // Say so, but still list the groups of the loaded partitions.
+        out.setError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS)
+            .setErrorMessage(GroupConfig.OFFSETS_TOPIC + "-" + p + " is still loading");
         continue;
       }
       for (String id : l.shard().groupIds()) {

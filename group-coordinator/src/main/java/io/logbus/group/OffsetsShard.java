@@ -358,9 +358,19 @@ final class OffsetsShard {
     }
     writtenVersion.put(group.groupId(), version);
     byte[] value = OffsetsTopicFormat.groupValue(group.toValue());
-    return append(
-            List.of(new OffsetsBatches.Entry(OffsetsTopicFormat.groupKey(group.groupId()), value)))
-        .thenApply(offset -> null);
+    CompletableFuture<Long> appended =
+        append(
+            List.of(new OffsetsBatches.Entry(OffsetsTopicFormat.groupKey(group.groupId()), value)));
+    appended.whenComplete(
+        (offset, error) -> {
+          if (error != null) {
+            synchronized (this) {
+              // The log is behind memory now: make the next heartbeat write the whole group again.
+              writtenVersion.remove(group.groupId(), version);
+            }
+          }
+        });
+    return appended.thenApply(offset -> null);
   }
 
   /** Appends one batch; a failure surfaces as COORDINATOR_NOT_AVAILABLE with the cause's facts. */

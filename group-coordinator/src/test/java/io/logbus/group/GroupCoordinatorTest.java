@@ -149,6 +149,46 @@ class GroupCoordinatorTest {
   }
 
   @Test
+  void afterAFailedGroupWriteTheNextHeartbeatWritesTheGroupAgain() {
+    TestMember a = new TestMember(coordinator, "g", "t");
+    a.heartbeat();
+    log.failAppends(true);
+    assertThat(coordinator.heartbeat(a.request().setClientId("renamed").build()).join().getError())
+        .isEqualTo(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    log.failAppends(false);
+    assertThat(coordinator.heartbeat(a.request().setClientId("renamed").build()).join().getError())
+        .isEqualTo(ErrorCode.NONE);
+    assertThat(describe(newCoordinator(), "g").getMembers(0).getClientId()).isEqualTo("renamed");
+  }
+
+  @Test
+  void listGroupsSaysWhenAPartitionIsStillLoading() {
+    CompletableFuture<ByteBuffer> never = new CompletableFuture<>();
+    OffsetsLog slow =
+        new OffsetsLog() {
+          @Override
+          public CompletableFuture<Long> append(int partition, ByteBuffer batches) {
+            return log.append(partition, batches);
+          }
+
+          @Override
+          public CompletableFuture<ByteBuffer> read(int partition, long from, int maxBytes) {
+            return partition == 1
+                ? never
+                : CompletableFuture.completedFuture(ByteBuffer.allocate(0));
+          }
+        };
+    GroupCoordinator c = new GroupCoordinator(CONFIG, slow, null, clock);
+    c.loadPartition(0).join();
+    c.loadPartition(1);
+    assertThat(c.listGroups(ListGroupsRequest.getDefaultInstance()).join().getError())
+        .isEqualTo(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    c.unloadPartition(1);
+    assertThat(c.listGroups(ListGroupsRequest.getDefaultInstance()).join().getError())
+        .isEqualTo(ErrorCode.NONE);
+  }
+
+  @Test
   void commitsFromAStaleFencedOrUnknownMemberAreRejected() {
     TestMember a = new TestMember(coordinator, "g", "t");
     a.heartbeat();
