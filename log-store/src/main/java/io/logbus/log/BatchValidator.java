@@ -2,6 +2,7 @@ package io.logbus.log;
 
 import io.logbus.record.CorruptRecordException;
 import io.logbus.record.InvalidRecordException;
+import io.logbus.record.RecordBatch;
 import io.logbus.record.RecordBatchFormat;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -170,6 +171,28 @@ final class BatchValidator {
                 + " records but lastOffsetDelta "
                 + lastDelta
                 + " (a produced batch holds dense offsets)");
+      }
+      if (asLeader) {
+        // A valid CRC only proves the producer's bytes arrived intact, not that they parse:
+        // walk the records (decompressing if needed) so a malformed batch is refused here rather
+        // than stored and later thrown on by readers and the cleaner.
+        new RecordBatch(buf.slice(p, (int) size)).ensureRecordsValid();
+        long producerId = RecordBatchFormat.producerId(buf, p);
+        if (producerId >= 0
+            && (RecordBatchFormat.baseSequence(buf, p) < 0
+                || RecordBatchFormat.producerEpoch(buf, p) < 0)) {
+          throw new InvalidRecordException(
+              "["
+                  + logName
+                  + "] batch at request position "
+                  + at
+                  + ": producer id "
+                  + producerId
+                  + " with base sequence "
+                  + RecordBatchFormat.baseSequence(buf, p)
+                  + " and producer epoch "
+                  + RecordBatchFormat.producerEpoch(buf, p));
+        }
       }
       if (!asLeader) {
         long base = RecordBatchFormat.baseOffset(buf, p);

@@ -66,8 +66,19 @@ final class LogCleaner {
   private static List<LogSegment> closedSegments(PartitionLog log) {
     log.lock.lock();
     try {
+      // Only segments wholly below the high watermark: above it a record may still be truncated
+      // away on a leader change, and cleaning an older record of its key against it would lose
+      // that key on this replica alone.
       List<LogSegment> all = new ArrayList<>(log.segments.values());
-      return all.subList(0, all.size() - 1);
+      List<LogSegment> closed = new ArrayList<>();
+      long highWatermark = log.highWatermark();
+      for (LogSegment segment : all.subList(0, all.size() - 1)) {
+        if (segment.nextOffset() > highWatermark) {
+          break;
+        }
+        closed.add(segment);
+      }
+      return closed;
     } finally {
       log.lock.unlock();
     }

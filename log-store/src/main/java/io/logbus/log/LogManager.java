@@ -33,6 +33,9 @@ public final class LogManager implements AutoCloseable {
   private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
   public static final Duration DEFAULT_BACKGROUND_INTERVAL = Duration.ofSeconds(30);
 
+  /** Overlapping fsyncs per busy log; see {@link GroupFlusher}. */
+  static final int FLUSHER_THREADS = 4;
+
   private final Path logsDir;
   private final LogConfig defaults;
   private final Clock clock;
@@ -46,7 +49,7 @@ public final class LogManager implements AutoCloseable {
     this.logsDir = logsDir;
     this.defaults = defaults;
     this.clock = clock;
-    this.flusher = new GroupFlusher("logbus-group-flusher");
+    this.flusher = new GroupFlusher("logbus-group-flusher", FLUSHER_THREADS);
     this.cleaner = new LogCleaner(clock);
     this.background =
         Executors.newSingleThreadScheduledExecutor(
@@ -175,7 +178,9 @@ public final class LogManager implements AutoCloseable {
           cleaner.maybeClean(log);
         }
         log.flushCheckpoints();
-      } catch (LogException e) {
+      } catch (RuntimeException e) {
+        // Any failure stays with its log: an exception escaping this loop would cancel the
+        // scheduled task, silently ending retention, compaction and checkpoints for every log.
         if (!log.isClosed()) {
           LOG.error("[{}] background pass failed", log.name(), e);
         }

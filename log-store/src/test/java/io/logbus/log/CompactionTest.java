@@ -44,6 +44,14 @@ class CompactionTest {
     return log;
   }
 
+  /**
+   * Cleans after every record is committed (the high watermark at the log end), as a leader would.
+   */
+  int cleanCommitted() {
+    log.updateHighWatermark(log.logEndOffset());
+    return cleaner.clean(log);
+  }
+
   /** key -> (offset, value) of every record in the log, in offset order. */
   static List<String[]> contents(PartitionLog log) {
     List<String[]> out = new ArrayList<>();
@@ -88,7 +96,7 @@ class CompactionTest {
     long activeBase = log.segments.lastKey();
     long end = log.logEndOffset();
     long sizeBefore = log.sizeInBytes();
-    assertThat(cleaner.clean(log)).isPositive();
+    assertThat(cleanCommitted()).isPositive();
     assertThat(log.logEndOffset()).isEqualTo(end);
     assertThat(log.sizeInBytes()).isLessThan(sizeBefore);
     List<String[]> after = contents(log);
@@ -118,6 +126,21 @@ class CompactionTest {
   }
 
   @Test
+  void segmentsAboveTheHighWatermarkAreNotCleaned() {
+    open();
+    for (int i = 0; i < 20; i++) {
+      log.appendAsLeader(TestBatches.keyed(clock.millis(), "same", "v" + i), 0);
+    }
+    List<String[]> before = contents(log);
+    // Nothing is committed yet: a leader change could still truncate these records, so none of
+    // them may be used to drop an older value of their key.
+    log.updateHighWatermark(0);
+
+    assertThat(cleaner.clean(log)).isZero();
+    assertThat(contents(log)).hasSameSizeAs(before);
+  }
+
+  @Test
   void tombstonesExpireAfterDeleteRetention() {
     open();
     log.appendAsLeader(TestBatches.keyed(clock.millis(), "a", "1", "b", "1"), 0);
@@ -125,14 +148,14 @@ class CompactionTest {
     for (int i = 0; i < 8; i++) {
       log.appendAsLeader(TestBatches.keyed(clock.millis(), "c", "x" + i), 0);
     }
-    cleaner.clean(log);
+    cleanCommitted();
     assertThat(contents(log)).anySatisfy(r -> assertThat(r[1]).isEqualTo("a"));
     assertThat(contents(log))
         .filteredOn(r -> r[1].equals("a"))
         .singleElement()
         .satisfies(r -> assertThat(r[2]).isNull());
     clock.advance(10_001);
-    cleaner.clean(log);
+    cleanCommitted();
     assertThat(contents(log)).noneSatisfy(r -> assertThat(r[1]).isEqualTo("a"));
     assertThat(contents(log)).anySatisfy(r -> assertThat(r[1]).isEqualTo("b"));
   }
@@ -143,7 +166,7 @@ class CompactionTest {
     for (int i = 0; i < 20; i++) {
       log.appendAsLeader(TestBatches.keyed(clock.millis(), "same", "v" + i), 0);
     }
-    cleaner.clean(log);
+    cleanCommitted();
     LogReadInfo r = log.read(0, 1 << 16, Long.MAX_VALUE);
     assertThat(r.firstOffset()).isPositive();
     assertThat(TestBatches.records(r.records()).get(0).offset()).isEqualTo(r.firstOffset());
@@ -155,7 +178,7 @@ class CompactionTest {
     for (int i = 0; i < 30; i++) {
       log.appendAsLeader(TestBatches.keyed(clock.millis(), "k" + (i % 3), "v" + i), 0);
     }
-    cleaner.clean(log);
+    cleanCommitted();
     List<String[]> expected = contents(log);
     open();
     assertThat(contents(log)).usingRecursiveComparison().isEqualTo(expected);
@@ -183,7 +206,7 @@ class CompactionTest {
         new Thread(
             () -> {
               for (int i = 0; i < 5; i++) {
-                cleaner.clean(log);
+                cleanCommitted();
               }
             });
     t.start();
