@@ -51,7 +51,13 @@ public final class MetadataQuorum implements AutoCloseable {
     sm.setHandler(active);
     int retries = (int) Math.max(10, config.requestTimeout().toMillis() / 100);
     this.client = server.newClient(retries, Duration.ofMillis(100));
-    this.controller = new QuorumController(server.name(), client, config.requestTimeout());
+    this.controller =
+        new QuorumController(
+            server.name(),
+            client,
+            config.requestTimeout(),
+            active,
+            () -> server.role().isLeaderReady());
     this.admin =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -195,6 +201,10 @@ public final class MetadataQuorum implements AutoCloseable {
     return server.stateMachine().contentDigest();
   }
 
+  List<String> dumpState() {
+    return server.stateMachine().dumpState();
+  }
+
   QuorumServer server() {
     return server;
   }
@@ -202,6 +212,7 @@ public final class MetadataQuorum implements AutoCloseable {
   @Override
   public void close() {
     active.close();
+    controller.close();
     try {
       client.close();
     } catch (IOException e) {

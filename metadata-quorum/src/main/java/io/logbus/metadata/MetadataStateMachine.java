@@ -10,6 +10,7 @@ import io.logbus.proto.metadata.MetadataRecord;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -28,6 +29,7 @@ import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.FileListSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +49,9 @@ import org.slf4j.LoggerFactory;
 final class MetadataStateMachine extends BaseStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(MetadataStateMachine.class);
   static final int SNAPSHOTS_RETAINED = 2;
+
+  /** Older snapshots stay this long so a transfer to a follower that started can finish. */
+  static final Duration SNAPSHOT_MIN_AGE = Duration.ofSeconds(60);
 
   /** The last applied image with the controller tag of the entry that produced it. */
   record Applied(MetadataImage image, long controllerTag) {}
@@ -88,6 +93,10 @@ final class MetadataStateMachine extends BaseStateMachine {
     return state.contentDigest();
   }
 
+  List<String> dumpState() {
+    return state.dump();
+  }
+
   Optional<SnapshotRef> latestSnapshotRef() {
     return snapshots == null ? Optional.empty() : snapshots.latest();
   }
@@ -97,18 +106,36 @@ final class MetadataStateMachine extends BaseStateMachine {
       throws IOException {
     super.initialize(server, groupId, raftStorage);
     storage.init(raftStorage);
+    getLifeCycle().transition(LifeCycle.State.STARTING);
     load();
     publisher = new MetadataPublisher(name, applied.image());
+    getLifeCycle().transition(LifeCycle.State.RUNNING);
   }
 
+  /** Ratis pauses us before it replaces the snapshot directory with one from the leader. */
+  @Override
+  public void pause() {
+    if (getLifeCycleState() == LifeCycle.State.RUNNING) {
+      getLifeCycle().transition(LifeCycle.State.PAUSING);
+      getLifeCycle().transition(LifeCycle.State.PAUSED);
+    }
+  }
+
+  /** Loads the snapshot Ratis just installed (called on the apply thread, after pause). */
   @Override
   public void reinitialize() throws IOException {
+    if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+      getLifeCycle().transition(LifeCycle.State.STARTING);
+    }
     ClusterState old = state;
     if (old != null) {
       old.close();
     }
     load();
     publisher.reset(applied.image());
+    if (getLifeCycleState() == LifeCycle.State.STARTING) {
+      getLifeCycle().transition(LifeCycle.State.RUNNING);
+    }
   }
 
   /** Opens the live database, first restoring the newest snapshot if the database is older. */
@@ -141,6 +168,10 @@ final class MetadataStateMachine extends BaseStateMachine {
     LogEntryProto entry = trx.getLogEntry();
     long index = entry.getIndex();
     long term = entry.getTerm();
+    if (index <= applied.image().lastAppliedIndex()) {
+      // Ratis replays from its snapshot index; the database is already past this entry.
+      return CompletableFuture.completedFuture(Message.EMPTY);
+    }
     MetadataBatch batch;
     try {
       batch = MetadataBatch.parseFrom(entry.getStateMachineLogEntry().getLogData().toByteArray());
@@ -170,11 +201,12 @@ final class MetadataStateMachine extends BaseStateMachine {
   public void notifyTermIndexUpdated(long term, long index) {
     // A Raft configuration or leader no-op entry: record progress so snapshot and replay agree.
     ClusterState s = state;
-    if (s != null) {
-      s.markApplied(term, index);
-      applied = new Applied(s.image(), applied.controllerTag());
-      publisher.advance(s.image());
+    if (s == null || index <= s.image().lastAppliedIndex()) {
+      return;
     }
+    s.markApplied(term, index);
+    applied = new Applied(s.image(), applied.controllerTag());
+    publisher.advance(s.image());
     super.notifyTermIndexUpdated(term, index);
   }
 
@@ -186,7 +218,7 @@ final class MetadataStateMachine extends BaseStateMachine {
     }
     SnapshotRef ref = snapshots.take(state, last.getTerm(), last.getIndex());
     latestSnapshot = toSnapshotInfo(ref);
-    snapshots.retain(SNAPSHOTS_RETAINED);
+    snapshots.retain(SNAPSHOTS_RETAINED, SNAPSHOT_MIN_AGE);
     return last.getIndex();
   }
 
@@ -272,7 +304,8 @@ final class MetadataStateMachine extends BaseStateMachine {
 
     @Override
     public void cleanupOldSnapshots(SnapshotRetentionPolicy policy) {
-      snapshots.retain(Math.max(SNAPSHOTS_RETAINED, policy.getNumSnapshotsRetained()));
+      snapshots.retain(
+          Math.max(SNAPSHOTS_RETAINED, policy.getNumSnapshotsRetained()), SNAPSHOT_MIN_AGE);
     }
   }
 }

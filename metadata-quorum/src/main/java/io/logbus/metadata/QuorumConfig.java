@@ -35,6 +35,7 @@ public final class QuorumConfig {
   private final Duration requestTimeout;
   private final Clock clock;
   private final boolean joining;
+  private final long logSegmentBytes;
 
   private QuorumConfig(Builder b) {
     this.nodeId = b.nodeId;
@@ -48,6 +49,10 @@ public final class QuorumConfig {
     this.requestTimeout = b.requestTimeout;
     this.clock = b.clock;
     this.joining = b.joining;
+    this.logSegmentBytes = b.logSegmentBytes;
+    if (logSegmentBytes < 1024) {
+      throw new IllegalArgumentException("log segment size " + logSegmentBytes + " < 1024 bytes");
+    }
     if (nodeId < 0) {
       throw new IllegalArgumentException("node id " + nodeId + " < 0");
     }
@@ -163,6 +168,11 @@ public final class QuorumConfig {
     return joining;
   }
 
+  /** Size of a Ratis log segment; only whole closed segments are purged behind a snapshot. */
+  public long logSegmentBytes() {
+    return logSegmentBytes;
+  }
+
   public static final class Builder {
     private int nodeId = -1;
     private Path quorumDir;
@@ -175,6 +185,12 @@ public final class QuorumConfig {
     private Duration requestTimeout = Duration.ofSeconds(15);
     private Clock clock = Clock.systemUTC();
     private boolean joining;
+    private long logSegmentBytes = 1024 * 1024;
+
+    public Builder logSegmentBytes(long v) {
+      logSegmentBytes = v;
+      return this;
+    }
 
     public Builder nodeId(int v) {
       nodeId = v;

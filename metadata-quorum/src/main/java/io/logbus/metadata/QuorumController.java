@@ -17,13 +17,18 @@ import io.logbus.proto.metadata.BrokerRegistrationRequest;
 import io.logbus.proto.metadata.ControllerRequest;
 import io.logbus.proto.metadata.ControllerResponse;
 import io.logbus.proto.metadata.Endpoint;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -44,17 +49,47 @@ import org.slf4j.LoggerFactory;
 final class QuorumController implements Controller {
   private static final Logger LOG = LoggerFactory.getLogger(QuorumController.class);
   private static final long RETRY_PAUSE_MS = 50;
+  private static final int FORWARDER_THREADS = 16;
 
   private final String name;
   private final RaftClient client;
   private final Duration timeout;
   private final Clock monotonic;
+  private final ControllerRequestHandler local;
+  private final BooleanSupplier localIsController;
+  private final ExecutorService forwarders;
 
-  QuorumController(String name, RaftClient client, Duration timeout) {
+  /**
+   * @param local this node's controller, called directly while this node leads (no RPC)
+   * @param localIsController whether this node is the ready leader right now
+   */
+  QuorumController(
+      String name,
+      RaftClient client,
+      Duration timeout,
+      ControllerRequestHandler local,
+      BooleanSupplier localIsController) {
     this.name = name;
     this.client = client;
     this.timeout = timeout;
     this.monotonic = Clock.systemUTC();
+    this.local = local;
+    this.localIsController = localIsController;
+    // Ratis' blocking client is its best-trodden path for following a moving leader; its calls
+    // wait for commit, so they run here, off the caller's thread.
+    AtomicInteger n = new AtomicInteger();
+    this.forwarders =
+        Executors.newFixedThreadPool(
+            FORWARDER_THREADS,
+            r -> {
+              Thread t = new Thread(r, "controller-forward-" + name + "-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  void close() {
+    forwarders.shutdownNow();
   }
 
   @Override
@@ -170,19 +205,20 @@ final class QuorumController implements Controller {
         ControllerRequest.newBuilder()
             .setReadBarrier(io.logbus.proto.metadata.ReadBarrierRequest.getDefaultInstance())
             .build();
-    return client
-        .async()
-        .sendReadOnly(MetadataStateMachine.toMessage(req), self)
-        .thenApply(
-            reply -> {
-              if (!reply.isSuccess()) {
-                throw new ControllerException(
-                    ErrorCode.CONTROLLER_NOT_AVAILABLE,
-                    "read index failed: " + reply.getException(),
-                    true);
-              }
-              return null;
-            });
+    return CompletableFuture.supplyAsync(
+        () -> {
+          RaftClientReply reply;
+          try {
+            reply = client.io().sendReadOnly(MetadataStateMachine.toMessage(req), self);
+          } catch (IOException e) {
+            throw new NotControllerException(name + ": read index failed: " + e);
+          }
+          if (!reply.isSuccess()) {
+            throw new NotControllerException(name + ": read index failed: " + reply.getException());
+          }
+          return null;
+        },
+        forwarders);
   }
 
   private <T> CompletableFuture<T> call(
@@ -192,29 +228,39 @@ final class QuorumController implements Controller {
   }
 
   private CompletableFuture<ControllerResponse> attempt(ControllerRequest req, long deadline) {
-    CompletableFuture<RaftClientReply> sent;
-    try {
-      sent = client.async().sendReadOnlyNonLinearizable(MetadataStateMachine.toMessage(req));
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(
-          new NotControllerException(name + ": cannot reach the quorum: " + e));
+    CompletableFuture<ControllerResponse> answered;
+    if (localIsController.getAsBoolean()) {
+      answered = local.handle(req);
+    } else {
+      answered =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return decode(
+                      req,
+                      client.io().sendReadOnlyNonLinearizable(MetadataStateMachine.toMessage(req)),
+                      null);
+                } catch (IOException | RuntimeException e) {
+                  return decode(req, null, e);
+                }
+              },
+              forwarders);
     }
-    return sent.handle((reply, error) -> decode(req, reply, error))
-        .thenCompose(
-            r -> {
-              if (r.getError() == ErrorCode.CONTROLLER_NOT_AVAILABLE
-                  && r.getRetriable()
-                  && monotonic.millis() < deadline) {
-                Executor later =
-                    CompletableFuture.delayedExecutor(RETRY_PAUSE_MS, TimeUnit.MILLISECONDS);
-                return CompletableFuture.supplyAsync(() -> null, later)
-                    .thenCompose(x -> attempt(req, deadline));
-              }
-              if (r.getError() != ErrorCode.NONE) {
-                return CompletableFuture.failedFuture(toException(r));
-              }
-              return CompletableFuture.completedFuture(r);
-            });
+    return answered.thenCompose(
+        r -> {
+          if (r.getError() == ErrorCode.CONTROLLER_NOT_AVAILABLE
+              && r.getRetriable()
+              && monotonic.millis() < deadline) {
+            Executor later =
+                CompletableFuture.delayedExecutor(RETRY_PAUSE_MS, TimeUnit.MILLISECONDS);
+            return CompletableFuture.supplyAsync(() -> null, later)
+                .thenCompose(x -> attempt(req, deadline));
+          }
+          if (r.getError() != ErrorCode.NONE) {
+            return CompletableFuture.failedFuture(toException(r));
+          }
+          return CompletableFuture.completedFuture(r);
+        });
   }
 
   private ControllerResponse decode(ControllerRequest req, RaftClientReply reply, Throwable error) {

@@ -118,17 +118,26 @@ final class QuorumServer implements AutoCloseable {
     RaftProperties p = new RaftProperties();
     RaftServerConfigKeys.setStorageDir(p, List.of(ratisDir.toFile()));
     GrpcConfigKeys.Server.setPort(p, port);
+    // Metadata snapshots are small; a follower that does not ack a chunk within a second is gone,
+    // and the leader waits up to 8 of these timeouts before it retries a failed transfer.
+    GrpcConfigKeys.Server.setInstallSnapshotRequestTimeout(p, TimeDuration.ONE_SECOND);
     RaftServerConfigKeys.Rpc.setTimeoutMin(p, millis(config.electionTimeoutMin()));
     RaftServerConfigKeys.Rpc.setTimeoutMax(p, millis(config.electionTimeoutMax()));
     RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, millis(config.electionTimeoutMin()));
     RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, millis(config.electionTimeoutMax()));
-    RaftServerConfigKeys.Rpc.setRequestTimeout(p, millis(config.requestTimeout()));
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+    // Snapshots come from the threshold only: a restart then behaves like a crash recovery
+    // (snapshot plus log tail), the path that must work anyway.
+    RaftServerConfigKeys.Snapshot.setTriggerWhenStopEnabled(p, false);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, config.snapshotThreshold());
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    // No commit-index bookkeeping entries between metadata entries: one entry per batch.
+    RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
     RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, config.snapshotThreshold()));
-    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("1MB"));
-    RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf("64KB"));
+    long segment = config.logSegmentBytes();
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(segment));
+    RaftServerConfigKeys.Log.setPreallocatedSize(
+        p, SizeInBytes.valueOf(Math.min(segment, 64 * 1024)));
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(config.requestTimeout()));
     return p;

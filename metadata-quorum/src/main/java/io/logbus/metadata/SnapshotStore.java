@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -177,13 +178,21 @@ final class SnapshotStore {
     LOG.info("[metadata] restored state from snapshot {}", ref.dir().getFileName());
   }
 
-  /** Deletes all but the newest {@code keep} snapshots and leftover temporary directories. */
-  void retain(int keep) {
+  /**
+   * Deletes snapshots beyond the newest {@code keep} once they are older than {@code minAge}, and
+   * leftover temporary directories. The age bound exists because Ratis may be streaming an older
+   * snapshot to a follower while newer ones are taken; deleting it would fail that transfer.
+   */
+  void retain(int keep, Duration minAge) {
     List<SnapshotRef> refs = new ArrayList<>(all());
     refs.sort(Comparator.comparingLong(SnapshotRef::index).reversed());
+    long cutoff = System.currentTimeMillis() - minAge.toMillis();
     try {
       for (int i = Math.max(1, keep); i < refs.size(); i++) {
-        deleteRecursively(refs.get(i).dir());
+        Path d = refs.get(i).dir();
+        if (Files.getLastModifiedTime(d).toMillis() < cutoff) {
+          deleteRecursively(d);
+        }
       }
       try (Stream<Path> s = Files.list(dir)) {
         for (Path p : s.toList()) {

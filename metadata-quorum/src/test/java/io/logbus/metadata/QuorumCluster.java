@@ -52,7 +52,9 @@ final class QuorumCluster implements AutoCloseable {
             .quorumDir(dir.resolve("node-" + id))
             .voters(voters)
             .electionTimeout(ELECTION_MIN, ELECTION_MAX)
-            .requestTimeout(Duration.ofSeconds(20));
+            .requestTimeout(Duration.ofSeconds(20))
+            // Tests that do not test liveness must not see brokers fenced while they run.
+            .brokerSessionTimeout(Duration.ofHours(1));
     customizer.accept(b);
     return b;
   }
