@@ -1,5 +1,6 @@
 package io.logbus.group;
 
+import io.logbus.proto.BrokerInfo;
 import io.logbus.proto.ConsumerGroupHeartbeatRequest;
 import io.logbus.proto.ConsumerGroupHeartbeatResponse;
 import io.logbus.proto.DeleteGroupRequest;
@@ -9,6 +10,7 @@ import io.logbus.proto.DescribeGroupRequest;
 import io.logbus.proto.DescribeGroupResponse;
 import io.logbus.proto.ErrorCode;
 import io.logbus.proto.FindCoordinatorRequest;
+import io.logbus.proto.FindCoordinatorResponse;
 import io.logbus.proto.GroupDescription;
 import io.logbus.proto.GroupListing;
 import io.logbus.proto.GroupState;
@@ -30,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -115,6 +118,35 @@ public final class GroupCoordinator {
   public int coordinatorPartition(FindCoordinatorRequest request) {
     checkGroupId(request.getGroupId());
     return partitionFor(request.getGroupId());
+  }
+
+  /**
+   * FindCoordinator in full, given how the broker finds a partition's live leader ({@code
+   * leaderOf.apply(partition)} = the leader of __consumer_offsets-partition, or null if none).
+   */
+  public FindCoordinatorResponse findCoordinator(
+      FindCoordinatorRequest request, IntFunction<BrokerInfo> leaderOf) {
+    try {
+      int partition = coordinatorPartition(request);
+      FindCoordinatorResponse.Builder out =
+          FindCoordinatorResponse.newBuilder().setOffsetsPartition(partition).setNodeId(-1);
+      BrokerInfo leader = leaderOf.apply(partition);
+      if (leader == null || leader.getFenced()) {
+        return out.setError(ErrorCode.COORDINATOR_NOT_AVAILABLE)
+            .setErrorMessage(GroupConfig.OFFSETS_TOPIC + "-" + partition + " has no live leader")
+            .build();
+      }
+      return out.setNodeId(leader.getId())
+          .setHost(leader.getHost())
+          .setPort(leader.getPort())
+          .build();
+    } catch (GroupException e) {
+      return FindCoordinatorResponse.newBuilder()
+          .setError(e.code())
+          .setErrorMessage(e.getMessage())
+          .setNodeId(-1)
+          .build();
+    }
   }
 
   // ---------------------------------------------------------------- lifecycle

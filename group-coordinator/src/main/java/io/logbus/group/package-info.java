@@ -17,11 +17,11 @@
  *       {@code unloadPartition(p)}. Fail appends after losing leadership with a {@link
  *       io.logbus.group.GroupException} of NOT_COORDINATOR: that code reaches the client as is.
  *   <li>Call {@code tick()} about once a second (session and revocation timeouts, offsets expiry).
- *   <li>GroupService handlers: FindCoordinator = {@code coordinatorPartition(request)} then the
- *       partition leader's node/host/port (COORDINATOR_NOT_AVAILABLE if none); every other call
- *       maps 1:1 to a method returning a future of the response, which never fails: errors are in
- *       its typed ErrorCode fields. Set {@code client_host} of ConsumerGroupHeartbeat from the peer
- *       address; fill {@code log_end_offset} and {@code lag} of DescribeGroup rows.
+ *   <li>GroupService handlers: FindCoordinator = {@code findCoordinator(request, partition ->
+ *       leader BrokerInfo or null)}; every other call maps 1:1 to a method returning a future of
+ *       the response, which never fails: errors are in its typed ErrorCode fields. Set {@code
+ *       client_host} of ConsumerGroupHeartbeat from the peer address; fill {@code log_end_offset}
+ *       and {@code lag} of DescribeGroup rows.
  * </ol>
  *
  * <p>Layouts: {@link io.logbus.group.OffsetsTopicFormat} (keys and values), {@link

@@ -108,6 +108,34 @@ class GroupCoordinatorTest {
   }
 
   @Test
+  void findCoordinatorNamesTheLeaderOfTheGroupsPartition() {
+    int p = GroupCoordinator.partitionFor("g", CONFIG.offsetsTopicPartitions());
+    io.logbus.proto.BrokerInfo leader =
+        io.logbus.proto.BrokerInfo.newBuilder()
+            .setId(2)
+            .setHost("127.0.0.1")
+            .setPort(19092)
+            .build();
+    var found =
+        coordinator.findCoordinator(
+            io.logbus.proto.FindCoordinatorRequest.newBuilder().setGroupId("g").build(),
+            partition -> partition == p ? leader : null);
+    assertThat(found.getError()).isEqualTo(ErrorCode.NONE);
+    assertThat(found.getNodeId()).isEqualTo(2);
+    assertThat(found.getPort()).isEqualTo(19092);
+    assertThat(found.getOffsetsPartition()).isEqualTo(p);
+    var none =
+        coordinator.findCoordinator(
+            io.logbus.proto.FindCoordinatorRequest.newBuilder().setGroupId("g").build(), x -> null);
+    assertThat(none.getError()).isEqualTo(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    assertThat(none.getNodeId()).isEqualTo(-1);
+    var bad =
+        coordinator.findCoordinator(
+            io.logbus.proto.FindCoordinatorRequest.getDefaultInstance(), x -> leader);
+    assertThat(bad.getError()).isEqualTo(ErrorCode.INVALID_GROUP_ID);
+  }
+
+  @Test
   void aCommitIsAnsweredOnlyAfterTheAppendCompletes() {
     TestMember a = new TestMember(coordinator, "g", "t");
     a.heartbeat();
