@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.IntFunction;
 
 /**
@@ -34,7 +35,7 @@ public final class Broker implements AutoCloseable {
       BrokerAddresses addresses,
       MeterRegistry registry,
       Clock clock,
-      List<BindableService> extraServices) {}
+      Function<ReplicaManager, List<BindableService>> extraServices) {}
 
   private final BrokerConfig config;
   private final LogManager logManager;
@@ -82,7 +83,7 @@ public final class Broker implements AutoCloseable {
               workers,
               with.clock()));
       services.add(new ReplicationServiceImpl(replicas, workers, config.replicaFetchMaxBytes()));
-      services.addAll(with.extraServices());
+      services.addAll(with.extraServices().apply(replicas));
       this.server = GrpcServer.start(config.host(), config.port(), services, workers, id);
     } catch (RuntimeException e) {
       if (replicas != null) {

@@ -15,8 +15,9 @@ import java.util.Properties;
  * and replication gRPC server; port 0 picks a free one), {@code quorum.voters} ({@code
  * id@host:port,...}), {@code http.port} (-1 = no HTTP server, 0 = any free port), {@code
  * replica.lag.time.max.ms}, {@code replica.fetch.max.bytes}, {@code broker.heartbeat.interval.ms},
- * {@code default.replication.factor}, {@code num.partitions}, and topic defaults as {@code
- * log.<topic config key>} (for example {@code log.segment.bytes}, {@code log.flush}).
+ * {@code broker.session.timeout.ms} (controller fences a silent broker after it), {@code
+ * default.replication.factor}, {@code num.partitions}, and topic defaults as {@code log.<topic
+ * config key>} (for example {@code log.segment.bytes}, {@code log.flush}).
  *
  * <p>Immutable; safe to share between threads.
  */
@@ -32,6 +33,7 @@ public record BrokerConfig(
     long heartbeatIntervalMs,
     int defaultReplicationFactor,
     int numPartitions,
+    long sessionTimeoutMs,
     Map<String, String> topicDefaults) {
 
   public static final String TOPIC_DEFAULT_PREFIX = "log.";
@@ -57,6 +59,14 @@ public record BrokerConfig(
     if (heartbeatIntervalMs <= 0) {
       throw new BrokerConfigException(
           "broker.heartbeat.interval.ms must be > 0, got " + heartbeatIntervalMs);
+    }
+    if (sessionTimeoutMs <= heartbeatIntervalMs) {
+      throw new BrokerConfigException(
+          "broker.session.timeout.ms ("
+              + sessionTimeoutMs
+              + ") must exceed broker.heartbeat.interval.ms ("
+              + heartbeatIntervalMs
+              + ")");
     }
     quorumVoters = Map.copyOf(quorumVoters);
     topicDefaults = Map.copyOf(topicDefaults);
@@ -105,13 +115,26 @@ public record BrokerConfig(
         longValue(props, "broker.heartbeat.interval.ms", 1_000L),
         intValue(props, "default.replication.factor", 1),
         intValue(props, "num.partitions", 1),
+        longValue(props, "broker.session.timeout.ms", 6_000L),
         topicDefaults);
   }
 
   /** A config for tests and embedding: defaults everywhere but identity and places. */
   public static BrokerConfig of(int nodeId, Path dataDir, Map<Integer, String> voters) {
     return new BrokerConfig(
-        nodeId, dataDir, "127.0.0.1", 0, voters, -1, 10_000L, 1 << 20, 1_000L, 1, 1, Map.of());
+        nodeId,
+        dataDir,
+        "127.0.0.1",
+        0,
+        voters,
+        -1,
+        10_000L,
+        1 << 20,
+        1_000L,
+        1,
+        1,
+        6_000L,
+        Map.of());
   }
 
   public BrokerConfig withReplicaLagTimeMaxMs(long ms) {
@@ -127,6 +150,7 @@ public record BrokerConfig(
         heartbeatIntervalMs,
         defaultReplicationFactor,
         numPartitions,
+        sessionTimeoutMs,
         topicDefaults);
   }
 
@@ -143,6 +167,7 @@ public record BrokerConfig(
         heartbeatIntervalMs,
         defaultReplicationFactor,
         numPartitions,
+        sessionTimeoutMs,
         defaults);
   }
 
@@ -159,6 +184,24 @@ public record BrokerConfig(
         heartbeatIntervalMs,
         defaultReplicationFactor,
         numPartitions,
+        sessionTimeoutMs,
+        topicDefaults);
+  }
+
+  public BrokerConfig withTimeouts(long heartbeatIntervalMs, long sessionTimeoutMs) {
+    return new BrokerConfig(
+        nodeId,
+        dataDir,
+        host,
+        port,
+        quorumVoters,
+        httpPort,
+        replicaLagTimeMaxMs,
+        replicaFetchMaxBytes,
+        heartbeatIntervalMs,
+        defaultReplicationFactor,
+        numPartitions,
+        sessionTimeoutMs,
         topicDefaults);
   }
 
@@ -175,6 +218,7 @@ public record BrokerConfig(
         heartbeatIntervalMs,
         defaultReplicationFactor,
         numPartitions,
+        sessionTimeoutMs,
         topicDefaults);
   }
 

@@ -7,6 +7,7 @@ import io.logbus.log.InvalidProducerEpochException;
 import io.logbus.log.OffsetOutOfRangeException;
 import io.logbus.log.OutOfOrderSequenceException;
 import io.logbus.log.RecordTooLargeException;
+import io.logbus.metadata.ControllerException;
 import io.logbus.proto.ErrorCode;
 import io.logbus.record.CorruptRecordException;
 import io.logbus.record.InvalidRecordException;
@@ -36,6 +37,9 @@ public final class ErrorMapping {
     Throwable t = unwrap(failure);
     if (t instanceof BrokerException be) {
       return be.code();
+    }
+    if (t instanceof ControllerException ce) {
+      return ce.error();
     }
     if (t instanceof CorruptRecordException || t instanceof InvalidRecordException) {
       return ErrorCode.CORRUPT_MESSAGE;

@@ -261,13 +261,13 @@ final class FollowerSession implements StreamObserver<FollowerMessage> {
         return false;
       }
       long next = Batches.nextOffset(records, sub.nextOffset);
-      send(data(key, sub, hw, partition.logStartOffset(), records));
+      send(data(key, sub, sub.nextOffset, hw, partition.logStartOffset(), records));
       sub.nextOffset = next;
       sub.lastSentHw = hw;
       return true;
     }
     if (hw != sub.lastSentHw) {
-      send(data(key, sub, hw, partition.logStartOffset(), ByteBuffer.allocate(0)));
+      send(data(key, sub, sub.nextOffset, hw, partition.logStartOffset(), ByteBuffer.allocate(0)));
       sub.lastSentHw = hw;
       return true;
     }
@@ -275,7 +275,12 @@ final class FollowerSession implements StreamObserver<FollowerMessage> {
   }
 
   private static LeaderMessage data(
-      PartitionKey key, Subscription sub, long hw, long logStart, ByteBuffer records) {
+      PartitionKey key,
+      Subscription sub,
+      long fetchOffset,
+      long hw,
+      long logStart,
+      ByteBuffer records) {
     return LeaderMessage.newBuilder()
         .setData(
             ReplicaData.newBuilder()
@@ -284,6 +289,7 @@ final class FollowerSession implements StreamObserver<FollowerMessage> {
                 .setLeaderEpoch(sub.leaderEpoch)
                 .setHighWatermark(hw)
                 .setLogStartOffset(logStart)
+                .setFetchOffset(fetchOffset)
                 // The read buffer is private to this push and never written again: no copy.
                 .setRecords(UnsafeByteOperations.unsafeWrap(records)))
         .build();

@@ -32,6 +32,7 @@ public final class ProducerIdManager {
       if (refill == null) {
         CompletableFuture<Void> r = new CompletableFuture<>();
         refill = r;
+        waitFor = r;
         allocateBlock
             .apply(BLOCK_SIZE)
             .whenComplete(
@@ -49,8 +50,9 @@ public final class ProducerIdManager {
                     r.complete(null);
                   }
                 });
+      } else {
+        waitFor = refill;
       }
-      waitFor = refill;
     }
     return waitFor.thenCompose(v -> nextProducerId());
   }

@@ -246,17 +246,18 @@ final class ReplicaFetcher implements AutoCloseable {
     Partition partition = state.partition;
     ByteBuffer records = data.getRecords().asReadOnlyByteBuffer();
     if (records.hasRemaining()) {
-      long first = Batches.firstOffset(records);
       long end = partition.logEndOffset();
-      if (first < end) {
-        return; // sent before our last fetch position; the leader has restarted from it
-      }
-      if (first > end) {
-        if (state.requestedOffset != end) {
+      if (data.getFetchOffset() != end) {
+        // A push that continues from a position we no longer hold (sent before our last fetch
+        // position or truncation). If we are behind what the leader pushes, ask again from our
+        // end; a push from our end will follow.
+        if (Batches.firstOffset(records) > end && state.requestedOffset != end) {
           sendFetch(state);
         }
         return;
       }
+      // Continues exactly from our log end: its first batch may start later than `end` when
+      // compaction removed the offsets in between, which a follower must accept to keep up.
     }
     LogAppendInfo info =
         partition.appendAsFollower(state.leaderEpoch, records, data.getHighWatermark());

@@ -58,7 +58,7 @@ final class TestCluster implements AutoCloseable, IsrProposer, ClusterMetadata {
                 addresses::get,
                 new SimpleMeterRegistry(),
                 Clock.systemUTC(),
-                List.of()));
+                replicas -> List.of()));
     brokers.put(id, broker);
     addresses.put(id, broker.address());
     return broker;

@@ -1,0 +1,271 @@
+package io.logbus.broker;
+
+import io.logbus.log.PartitionLog;
+import io.logbus.metadata.Controller;
+import io.logbus.metadata.HeartbeatResult;
+import io.logbus.metadata.MetadataImage;
+import io.logbus.metadata.MetadataQuorum;
+import io.logbus.metadata.QuorumConfig;
+import io.logbus.metadata.TopicImage;
+import io.logbus.proto.ErrorCode;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One logbus node: its metadata quorum member, its broker (logs, replication, client and admin
+ * gRPC) and its HTTP port, wired together. Committed metadata drives replica roles through a {@link
+ * MetadataApplier}; ISR changes and producer-id blocks go to the controller. The node registers
+ * itself, heartbeats (broker epoch), re-registers if its epoch goes stale, and is ready once
+ * registered, unfenced and caught up with the metadata committed at its last heartbeat.
+ *
+ * <p>Threads: the quorum's dispatch thread applies metadata; one scheduler thread runs registration
+ * and heartbeats; the broker owns its own pools. {@link #close()} stops all of them.
+ */
+public final class LogbusNode implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(LogbusNode.class);
+
+  private final BrokerConfig config;
+  private final MetadataQuorum quorum;
+  private final Broker broker;
+  private final MetadataApplier applier;
+  private final HttpEndpoint http;
+  private final ScheduledExecutorService heartbeats;
+  private final String incarnationId = UUID.randomUUID().toString();
+  private final String prefix;
+  private volatile long brokerEpoch = -1;
+  private volatile long requiredMetadataIndex = Long.MAX_VALUE;
+  private volatile boolean fenced = true;
+  private volatile boolean orphansCleaned;
+  private volatile boolean closed;
+
+  private LogbusNode(BrokerConfig config) {
+    this.config = config;
+    this.prefix = "[node-" + config.nodeId() + "]";
+    String voters =
+        config.quorumVoters().entrySet().stream()
+            .map(e -> e.getKey() + "@" + e.getValue())
+            .collect(Collectors.joining(","));
+    Clock clock = Clock.systemUTC();
+    QuorumConfig quorumConfig =
+        QuorumConfig.builder()
+            .nodeId(config.nodeId())
+            .quorumDir(config.quorumDir())
+            .voters(voters)
+            .clock(clock)
+            .brokerSessionTimeout(java.time.Duration.ofMillis(config.sessionTimeoutMs()))
+            .build();
+    this.quorum = MetadataQuorum.start(quorumConfig);
+    Broker started = null;
+    HttpEndpoint endpoint = null;
+    try {
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      ImageClusterMetadata cluster =
+          new ImageClusterMetadata(quorum::image, quorumConfig.clusterId());
+      Controller controller = quorum.controller();
+      started =
+          Broker.start(
+              config,
+              new Broker.Collaborators(
+                  cluster,
+                  (current, newIsr) ->
+                      controller
+                          .alterPartition(
+                              current.topic(),
+                              current.partition(),
+                              current.leader(),
+                              current.leaderEpoch(),
+                              current.partitionEpoch(),
+                              newIsr)
+                          .thenApply(p -> ImageClusterMetadata.assignment(current.topic(), p)),
+                  count -> controller.allocateProducerIds(config.nodeId(), count),
+                  cluster,
+                  registry,
+                  clock,
+                  replicas ->
+                      List.of(
+                          new AdminServiceImpl(
+                              controller,
+                              quorum::image,
+                              quorum::linearizableImage,
+                              replicas,
+                              cluster,
+                              io.logbus.log.LogConfig.fromMap(
+                                  config.topicDefaults(), io.logbus.log.LogConfig.defaults()),
+                              quorumConfig.clusterId(),
+                              Runnable::run))));
+      this.broker = started;
+      this.applier = new MetadataApplier(started, incarnationId);
+      quorum.subscribe(-1, applier);
+      if (config.httpPort() >= 0) {
+        endpoint =
+            HttpEndpoint.start(
+                config.host(), config.httpPort(), registry, this::ready, config.nodeId());
+      }
+      this.http = endpoint;
+    } catch (RuntimeException e) {
+      if (started != null) {
+        started.close();
+      }
+      quorum.close();
+      throw e;
+    }
+    this.heartbeats =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "node-" + config.nodeId() + "-heartbeat");
+              t.setDaemon(true);
+              return t;
+            });
+    heartbeats.execute(this::register);
+  }
+
+  /** Starts the quorum member, the broker and the HTTP port; registration continues behind. */
+  public static LogbusNode start(BrokerConfig config) {
+    return new LogbusNode(config);
+  }
+
+  public int id() {
+    return config.nodeId();
+  }
+
+  public int port() {
+    return broker.port();
+  }
+
+  public int httpPort() {
+    return http == null ? -1 : http.port();
+  }
+
+  public Broker broker() {
+    return broker;
+  }
+
+  public MetadataQuorum quorum() {
+    return quorum;
+  }
+
+  /** Registered, unfenced, and applied the metadata the controller had at the last heartbeat. */
+  public boolean ready() {
+    // The local image's index, not the applier's: Raft no-op and configuration entries advance
+    // the former and never reach listeners.
+    return brokerEpoch >= 0
+        && !fenced
+        && quorum.image().lastAppliedIndex() >= requiredMetadataIndex;
+  }
+
+  private void register() {
+    if (closed) {
+      return;
+    }
+    quorum
+        .controller()
+        .registerBroker(config.nodeId(), config.host(), broker.port(), incarnationId)
+        .whenComplete(
+            (epoch, failure) -> {
+              if (failure != null) {
+                log.debug(
+                    "{} registration failed, retrying: {}", prefix, ErrorMapping.message(failure));
+                schedule(this::register, 200);
+                return;
+              }
+              brokerEpoch = epoch;
+              log.info("{} registered with broker epoch {}", prefix, epoch);
+              schedule(this::heartbeat, 0);
+            });
+  }
+
+  private void heartbeat() {
+    if (closed) {
+      return;
+    }
+    long epoch = brokerEpoch;
+    CompletableFuture<HeartbeatResult> result =
+        quorum.controller().heartbeat(config.nodeId(), epoch);
+    result.whenComplete(
+        (ok, failure) -> {
+          if (failure != null) {
+            ErrorCode code = ErrorMapping.code(failure);
+            if (code == ErrorCode.STALE_BROKER_EPOCH || code == ErrorCode.BROKER_NOT_AVAILABLE) {
+              log.warn("{} broker epoch {} is stale; registering again", prefix, epoch);
+              brokerEpoch = -1;
+              fenced = true;
+              schedule(this::register, 0);
+              return;
+            }
+            log.debug("{} heartbeat failed: {}", prefix, ErrorMapping.message(failure));
+          } else {
+            fenced = ok.fenced();
+            requiredMetadataIndex = Math.min(requiredMetadataIndex, ok.metadataIndex());
+            if (requiredMetadataIndex == Long.MAX_VALUE
+                || ok.metadataIndex() < requiredMetadataIndex) {
+              requiredMetadataIndex = ok.metadataIndex();
+            }
+            if (!orphansCleaned && ready()) {
+              orphansCleaned = true;
+              deleteOrphanReplicas(quorum.image());
+            }
+          }
+          schedule(this::heartbeat, config.heartbeatIntervalMs());
+        });
+  }
+
+  /** Logs on disk for topics the caught-up metadata no longer has (deleted while we were down). */
+  private void deleteOrphanReplicas(MetadataImage image) {
+    for (PartitionLog partitionLog : List.copyOf(broker.logManager().logs())) {
+      String name = partitionLog.name();
+      int dash = name.lastIndexOf('-');
+      if (dash <= 0) {
+        continue;
+      }
+      String topic = name.substring(0, dash);
+      int partition;
+      try {
+        partition = Integer.parseInt(name.substring(dash + 1));
+      } catch (NumberFormatException e) {
+        continue;
+      }
+      TopicImage t = image.topics().get(topic);
+      boolean replica =
+          t != null
+              && partition < t.partitionCount()
+              && t.partition(partition).replicas().contains(config.nodeId());
+      if (!replica) {
+        log.info("{} deleting orphan replica {}", prefix, name);
+        broker.replicaManager().stopReplica(new PartitionKey(topic, partition), true);
+      }
+    }
+  }
+
+  private void schedule(Runnable task, long delayMs) {
+    if (closed) {
+      return;
+    }
+    try {
+      heartbeats.schedule(task, delayMs, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    heartbeats.shutdownNow();
+    if (http != null) {
+      http.close();
+    }
+    broker.close();
+    quorum.close();
+    log.info("{} closed", prefix);
+  }
+}

@@ -1,0 +1,218 @@
+package io.logbus.broker;
+
+import static io.logbus.broker.TestRecords.batch;
+import static io.logbus.broker.TestRecords.produce;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.logbus.proto.AdminServiceGrpc;
+import io.logbus.proto.BrokerServiceGrpc;
+import io.logbus.proto.CreateTopicsRequest;
+import io.logbus.proto.DeleteTopicsRequest;
+import io.logbus.proto.DescribeClusterRequest;
+import io.logbus.proto.DescribeTopicsRequest;
+import io.logbus.proto.ErrorCode;
+import io.logbus.proto.FetchPartition;
+import io.logbus.proto.FetchRequest;
+import io.logbus.proto.MetadataRequest;
+import io.logbus.proto.PartitionMetadata;
+import io.logbus.proto.PartitionProduceResult;
+import io.logbus.proto.TopicSpec;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three full nodes (Ratis quorum + broker + HTTP) in one JVM on loopback: metadata drives the
+ * replica roles, the controller elects a new leader when the old one dies, deleted topics leave
+ * every disk.
+ */
+class LogbusNodeTest {
+  private static final String TOPIC = "payments";
+
+  @TempDir Path dir;
+  private final Map<Integer, LogbusNode> nodes = new HashMap<>();
+  private final Map<Integer, ManagedChannel> channels = new HashMap<>();
+
+  @AfterEach
+  void stop() {
+    channels.values().forEach(ManagedChannel::shutdownNow);
+    nodes.values().forEach(LogbusNode::close);
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private void startCluster() throws IOException {
+    Map<Integer, String> voters = new HashMap<>();
+    for (int id = 1; id <= 3; id++) {
+      voters.put(id, "127.0.0.1:" + freePort());
+    }
+    for (int id = 1; id <= 3; id++) {
+      BrokerConfig config =
+          BrokerConfig.of(id, dir.resolve("node-" + id), voters)
+              .withHttpPort(0)
+              .withTimeouts(300, 3_000)
+              .withReplicaLagTimeMaxMs(3_000);
+      nodes.put(id, LogbusNode.start(config));
+    }
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .until(() -> nodes.values().stream().allMatch(LogbusNode::ready));
+  }
+
+  private ManagedChannel channel(int id) {
+    return channels.computeIfAbsent(
+        id,
+        i ->
+            NettyChannelBuilder.forAddress("127.0.0.1", nodes.get(i).port())
+                .usePlaintext()
+                .build());
+  }
+
+  private PartitionMetadata partition(int askNode) {
+    return BrokerServiceGrpc.newBlockingStub(channel(askNode))
+        .metadata(MetadataRequest.newBuilder().addTopics(TOPIC).build())
+        .getTopics(0)
+        .getPartitions(0);
+  }
+
+  private PartitionProduceResult send(int node, String value) {
+    return BrokerServiceGrpc.newBlockingStub(channel(node))
+        .withDeadlineAfter(20, TimeUnit.SECONDS)
+        .produce(produce(TOPIC, 0, -1, batch(value)))
+        .getPartitions(0);
+  }
+
+  private List<String> readAll(int node, long end) {
+    List<String> values = new ArrayList<>();
+    long offset = 0;
+    while (offset < end) {
+      ByteBuffer records =
+          BrokerServiceGrpc.newBlockingStub(channel(node))
+              .fetch(
+                  FetchRequest.newBuilder()
+                      .addPartitions(
+                          FetchPartition.newBuilder()
+                              .setTopic(TOPIC)
+                              .setFetchOffset(offset)
+                              .setCurrentLeaderEpoch(-1))
+                      .build())
+              .getPartitions(0)
+              .getRecords()
+              .asReadOnlyByteBuffer();
+      List<String> got = TestRecords.values(records);
+      if (got.isEmpty()) {
+        break;
+      }
+      values.addAll(got);
+      offset = Batches.nextOffset(records, offset);
+    }
+    return values;
+  }
+
+  @Test
+  void metadataDrivesReplicationFailoverAndDeletion() throws Exception {
+    startCluster();
+    var admin = AdminServiceGrpc.newBlockingStub(channel(1));
+    var created =
+        admin.createTopics(
+            CreateTopicsRequest.newBuilder()
+                .addTopics(
+                    TopicSpec.newBuilder()
+                        .setName(TOPIC)
+                        .setPartitions(1)
+                        .setReplicationFactor(3)
+                        .putConfigs("min.insync.replicas", "2"))
+                .build());
+    assertThat(created.getTopics(0).getError()).isEqualTo(ErrorCode.NONE);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> partition(1).getLeader() > 0 && partition(1).getIsrCount() == 3);
+    int leader = partition(1).getLeader();
+
+    List<String> acked = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      PartitionProduceResult r = send(leader, "r" + i);
+      assertThat(r.getError()).isEqualTo(ErrorCode.NONE);
+      acked.add("r" + i);
+    }
+
+    var described =
+        admin.describeTopics(DescribeTopicsRequest.newBuilder().addTopics(TOPIC).build());
+    assertThat(described.getTopics(0).getPartitions(0).getLogEndOffset()).isEqualTo(10);
+
+    nodes.remove(leader).close();
+    channels.remove(leader).shutdownNow();
+    int survivor = leader == 1 ? 2 : 1;
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              PartitionMetadata p = partition(survivor);
+              return p.getLeader() > 0 && p.getLeader() != leader;
+            });
+    int newLeader = partition(survivor).getLeader();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> send(newLeader, "probe").getError() == ErrorCode.NONE);
+    acked.add("probe");
+    for (int i = 0; i < 10; i++) {
+      assertThat(send(newLeader, "s" + i).getError()).isEqualTo(ErrorCode.NONE);
+      acked.add("s" + i);
+    }
+    assertThat(readAll(newLeader, acked.size())).isEqualTo(acked);
+
+    var cluster =
+        AdminServiceGrpc.newBlockingStub(channel(survivor))
+            .describeCluster(DescribeClusterRequest.getDefaultInstance());
+    assertThat(cluster.getBrokersCount()).isEqualTo(3);
+
+    HttpClient http = HttpClient.newHttpClient();
+    LogbusNode any = nodes.get(newLeader);
+    HttpResponse<String> metrics =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + any.httpPort() + "/metrics"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(metrics.statusCode()).isEqualTo(200);
+    assertThat(metrics.body())
+        .contains("logbus_bytes_in_total")
+        .contains("logbus_partition_high_watermark");
+    HttpResponse<String> ready =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + any.httpPort() + "/ready"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(ready.statusCode()).isEqualTo(200);
+
+    var deleted =
+        AdminServiceGrpc.newBlockingStub(channel(survivor))
+            .deleteTopics(DeleteTopicsRequest.newBuilder().addNames(TOPIC).build());
+    assertThat(deleted.getTopics(0).getError()).isEqualTo(ErrorCode.NONE);
+    for (LogbusNode node : nodes.values()) {
+      Path partitionDir = dir.resolve("node-" + node.id()).resolve("logs").resolve(TOPIC + "-0");
+      await().atMost(Duration.ofSeconds(30)).until(() -> !Files.exists(partitionDir));
+    }
+  }
+}
