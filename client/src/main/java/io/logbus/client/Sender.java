@@ -1,10 +1,9 @@
 package io.logbus.client;
 
-import com.google.common.util.concurrent.ListenableFuture;
-import com.google.common.util.concurrent.MoreExecutors;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 import io.logbus.proto.BrokerServiceGrpc;
 import io.logbus.proto.ErrorCode;
 import io.logbus.proto.InitProducerIdRequest;
@@ -23,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -72,6 +70,8 @@ final class Sender implements Runnable {
   private boolean needsNewProducerId;
   private long nextProducerIdAttemptMs;
   private long sealCounter;
+  private long nextCorrelationId = 1;
+  private final Map<HostPort, ProduceConnection> connections = new HashMap<>();
   private volatile boolean running = true;
   private volatile long forceCloseAtMs = Long.MAX_VALUE;
 
@@ -136,6 +136,7 @@ final class Sender implements Runnable {
       Thread.currentThread().interrupt();
     } finally {
       failEverything(new LogbusException("producer closed before the record was acknowledged"));
+      closeStreams();
     }
   }
 
@@ -171,6 +172,7 @@ final class Sender implements Runnable {
   /** One pass: expire, make sure of a producer id, send what is ready. True if a request left. */
   private boolean runOnce(long now) {
     expire(now);
+    expireStreams(now);
     if (config.idempotence() && (producerId < 0 || needsNewProducerId)) {
       if (needsNewProducerId && inflightCount() > 0) {
         return false;
@@ -255,8 +257,10 @@ final class Sender implements Runnable {
   }
 
   private void send(Cluster.Leader leader, List<ProducerBatch> batches) {
+    long correlationId = nextCorrelationId++;
     ProduceRequest.Builder req =
         ProduceRequest.newBuilder()
+            .setCorrelationId(correlationId)
             .setAcks(config.acks())
             .setTimeoutMs((int) Math.min(Integer.MAX_VALUE, config.requestTimeoutMs()));
     for (ProducerBatch b : batches) {
@@ -266,56 +270,156 @@ final class Sender implements Runnable {
               .setTopic(b.tp.topic())
               .setPartition(b.tp.partition())
               .setRecords(UnsafeByteOperations.unsafeWrap(b.bytes())));
-      if (config.acks() != 0) {
-        states.get(b.tp).inflight.add(b);
-      }
-    }
-    ListenableFuture<ProduceResponse> call;
-    try {
-      call =
-          BrokerServiceGrpc.newFutureStub(metadata.channels().channel(leader.address()))
-              .withDeadlineAfter(config.requestTimeoutMs() + 1000, TimeUnit.MILLISECONDS)
-              .produce(req.build());
-    } catch (IllegalStateException closed) {
-      batches.forEach(b -> finish(b, new LogbusException("producer closed")));
-      return;
     }
     if (config.acks() == 0) {
-      // Nobody waits for an answer with acks=0: the records count as sent once handed to gRPC.
-      batches.forEach(b -> finishOk(b, -1, -1));
+      sendWithoutAcks(leader, req.build(), batches);
       return;
     }
-    call.addListener(
-        () -> events.offer(() -> handle(leader, batches, call)), MoreExecutors.directExecutor());
+    for (ProducerBatch b : batches) {
+      states.get(b.tp).inflight.add(b);
+    }
+    ProduceConnection conn;
+    try {
+      conn = connections.computeIfAbsent(leader.address(), a -> new ProduceConnection(leader));
+      conn.pending.put(correlationId, new Pending(batches, clock.millis()));
+      conn.requests.onNext(req.build());
+    } catch (IllegalStateException | StatusRuntimeException e) {
+      connections.remove(leader.address());
+      handleFailure(leader, batches, e);
+    }
   }
 
-  private void handle(
-      Cluster.Leader leader, List<ProducerBatch> batches, ListenableFuture<ProduceResponse> call) {
-    ProduceResponse response;
+  /** acks=0: nobody waits for an answer, so the records count as sent once handed to gRPC. */
+  private void sendWithoutAcks(
+      Cluster.Leader leader, ProduceRequest request, List<ProducerBatch> batches) {
     try {
-      response = call.get();
-    } catch (ExecutionException | InterruptedException e) {
-      Throwable cause = e.getCause() == null ? e : e.getCause();
-      Status status = Status.fromThrowable(cause);
-      metadata.invalidate();
-      boolean retriable = RETRIABLE_STATUS.contains(status.getCode());
-      for (ProducerBatch b : batches) {
-        states.get(b.tp).inflight.remove(b);
-        retryOrFail(
-            b,
-            new LogbusException(
-                "produce to broker "
-                    + leader.brokerId()
-                    + " at "
-                    + leader.address()
-                    + " failed: "
-                    + status.getCode()
-                    + (status.getDescription() == null ? "" : " " + status.getDescription()),
-                cause),
-            retriable);
-      }
-      return;
+      BrokerServiceGrpc.newFutureStub(metadata.channels().channel(leader.address()))
+          .withDeadlineAfter(config.requestTimeoutMs(), TimeUnit.MILLISECONDS)
+          .produce(request);
+      batches.forEach(b -> finishOk(b, -1, -1));
+    } catch (IllegalStateException closed) {
+      batches.forEach(b -> finish(b, new LogbusException("producer closed")));
     }
+  }
+
+  /** A request on a produce stream waiting for its answer. */
+  private record Pending(List<ProducerBatch> batches, long sentAtMs) {}
+
+  /**
+   * One ProduceStream per leader broker: requests on one stream reach the broker in order, so the
+   * batches of a partition keep their sequence order even with several in flight (separate unary
+   * calls may overtake each other and come back OUT_OF_ORDER_SEQUENCE). Sender thread only; the
+   * response observer just enqueues events.
+   */
+  private final class ProduceConnection {
+    final Cluster.Leader leader;
+    final StreamObserver<ProduceRequest> requests;
+    final Map<Long, Pending> pending = new HashMap<>();
+
+    ProduceConnection(Cluster.Leader leader) {
+      this.leader = leader;
+      ProduceConnection self = this;
+      this.requests =
+          BrokerServiceGrpc.newStub(metadata.channels().channel(leader.address()))
+              .produceStream(
+                  new StreamObserver<ProduceResponse>() {
+                    @Override
+                    public void onNext(ProduceResponse response) {
+                      events.offer(() -> onStreamResponse(self, response));
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                      events.offer(() -> onStreamBroken(self, t));
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                      events.offer(
+                          () ->
+                              onStreamBroken(
+                                  self,
+                                  Status.UNAVAILABLE
+                                      .withDescription("produce stream closed by the broker")
+                                      .asRuntimeException()));
+                    }
+                  });
+    }
+  }
+
+  private void onStreamResponse(ProduceConnection conn, ProduceResponse response) {
+    Pending p = conn.pending.remove(response.getCorrelationId());
+    if (p != null) {
+      handleResponse(conn.leader, p.batches(), response);
+    }
+  }
+
+  /** The stream failed or ended: every request still on it is retried (or fails) as a batch. */
+  private void onStreamBroken(ProduceConnection conn, Throwable cause) {
+    connections.remove(conn.leader.address(), conn);
+    List<Pending> lost = new ArrayList<>(conn.pending.values());
+    conn.pending.clear();
+    for (Pending p : lost) {
+      handleFailure(conn.leader, p.batches(), cause);
+    }
+  }
+
+  /** Streams with a request older than request.timeout.ms are cancelled and their work retried. */
+  private void expireStreams(long now) {
+    for (ProduceConnection conn : new ArrayList<>(connections.values())) {
+      boolean late =
+          conn.pending.values().stream()
+              .anyMatch(p -> now - p.sentAtMs() > config.requestTimeoutMs());
+      if (late) {
+        onStreamBroken(
+            conn,
+            Status.DEADLINE_EXCEEDED
+                .withDescription("no answer within request.timeout.ms=" + config.requestTimeoutMs())
+                .asRuntimeException());
+        try {
+          conn.requests.onError(
+              Status.CANCELLED.withDescription("request timed out").asException());
+        } catch (RuntimeException ignored) {
+          // Already broken; nothing left to cancel.
+        }
+      }
+    }
+  }
+
+  private void closeStreams() {
+    for (ProduceConnection conn : connections.values()) {
+      try {
+        conn.requests.onCompleted();
+      } catch (RuntimeException ignored) {
+        // The stream is already gone; its requests were handled as failures.
+      }
+    }
+    connections.clear();
+  }
+
+  private void handleFailure(Cluster.Leader leader, List<ProducerBatch> batches, Throwable cause) {
+    Status status = Status.fromThrowable(cause);
+    metadata.invalidate();
+    boolean retriable = RETRIABLE_STATUS.contains(status.getCode());
+    for (ProducerBatch b : batches) {
+      states.get(b.tp).inflight.remove(b);
+      retryOrFail(
+          b,
+          new LogbusException(
+              "produce to broker "
+                  + leader.brokerId()
+                  + " at "
+                  + leader.address()
+                  + " failed: "
+                  + status.getCode()
+                  + (status.getDescription() == null ? "" : " " + status.getDescription()),
+              cause),
+          retriable);
+    }
+  }
+
+  private void handleResponse(
+      Cluster.Leader leader, List<ProducerBatch> batches, ProduceResponse response) {
     Map<TopicPartition, PartitionProduceResult> results = new HashMap<>();
     for (PartitionProduceResult r : response.getPartitionsList()) {
       results.put(new TopicPartition(r.getTopic(), r.getPartition()), r);

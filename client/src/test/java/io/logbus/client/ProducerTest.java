@@ -154,6 +154,22 @@ class ProducerTest {
   }
 
   @Test
+  void manyBatchesInFlightPerPartitionArriveInSequenceOrder() throws Exception {
+    LogbusProducer p = open(producer().batchSize(1_000).lingerMs(0));
+    List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
+    for (int i = 0; i < 3_000; i++) {
+      futures.add(p.send(new ProducerRecord("t", i % 3, null, new byte[100])));
+    }
+    p.flush();
+    for (CompletableFuture<RecordMetadata> f : futures) {
+      f.get();
+    }
+    assertThat(cluster.outOfOrderAnswers()).isZero();
+    assertThat(cluster.partition("t", 0).endOffset()).isEqualTo(1_000);
+    assertThat(cluster.partition("t", 0).batches().size()).isGreaterThan(10);
+  }
+
+  @Test
   void nonRetriableErrorFailsTheRecordAndCallsTheCallback() throws Exception {
     cluster.failNextProduces("t", 0, ErrorCode.RECORD_TOO_LARGE);
     LogbusProducer p = open(producer());

@@ -57,6 +57,33 @@ final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
 
   @Override
   public void produce(ProduceRequest request, StreamObserver<ProduceResponse> out) {
+    out.onNext(answer(request));
+    out.onCompleted();
+  }
+
+  /** Requests of one stream are answered in arrival order, as the real broker does. */
+  @Override
+  public StreamObserver<ProduceRequest> produceStream(StreamObserver<ProduceResponse> responses) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(ProduceRequest request) {
+        ProduceResponse r = answer(request);
+        synchronized (this) {
+          responses.onNext(r);
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {
+        responses.onCompleted();
+      }
+    };
+  }
+
+  private ProduceResponse answer(ProduceRequest request) {
     cluster.produceCalls.incrementAndGet();
     ProduceResponse.Builder resp =
         ProduceResponse.newBuilder().setCorrelationId(request.getCorrelationId());
@@ -82,11 +109,13 @@ final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
       } else {
         FakePartition.Appended a = p.append(pr.getRecords().asReadOnlyByteBuffer());
         r.setError(a.error()).setErrorMessage(a.message()).setBaseOffset(a.baseOffset());
+        if (a.error() == ErrorCode.OUT_OF_ORDER_SEQUENCE) {
+          cluster.outOfOrderAnswers.incrementAndGet();
+        }
       }
       resp.addPartitions(r);
     }
-    out.onNext(resp.build());
-    out.onCompleted();
+    return resp.build();
   }
 
   @Override

@@ -27,6 +27,7 @@ public final class FakeCluster implements AutoCloseable {
   final List<FakeBrokerNode> nodes = new ArrayList<>();
   final AtomicLong nextProducerId = new AtomicLong(1000);
   final AtomicInteger produceCalls = new AtomicInteger();
+  final AtomicInteger outOfOrderAnswers = new AtomicInteger();
 
   /** Errors the next Produce calls answer for a partition key "topic-partition", in order. */
   final Map<String, Queue<ErrorCode>> produceFaults = new ConcurrentHashMap<>();
@@ -89,6 +90,11 @@ public final class FakeCluster implements AutoCloseable {
     Queue<ErrorCode> q =
         produceFaults.computeIfAbsent(topic + "-" + partition, k -> new ConcurrentLinkedQueue<>());
     q.addAll(List.of(codes));
+  }
+
+  /** How many produce answers said OUT_OF_ORDER_SEQUENCE (retries the client caused). */
+  public int outOfOrderAnswers() {
+    return outOfOrderAnswers.get();
   }
 
   public int produceCalls() {
