@@ -19,16 +19,37 @@ final class LeaderEpochCache {
   private final TreeMap<Integer, Long> epochs = new TreeMap<>();
   private final CheckpointFile checkpoint;
 
+  private final boolean damaged;
+
+  /**
+   * Loads the checkpoint. A file that does not parse is not fatal: the cache starts empty, {@link
+   * #damaged()} says so, and the loader re-learns the epochs from the batch headers.
+   */
   LeaderEpochCache(CheckpointFile checkpoint) {
     this.checkpoint = checkpoint;
-    checkpoint
-        .read()
-        .ifPresent(
-            entries -> {
-              for (long[] e : entries) {
-                epochs.put(Math.toIntExact(e[0]), e[1]);
-              }
-            });
+    boolean bad = false;
+    try {
+      checkpoint
+          .read()
+          .ifPresent(
+              entries -> {
+                for (long[] e : entries) {
+                  epochs.put(Math.toIntExact(e[0]), e[1]);
+                }
+              });
+    } catch (LogStorageException | ArithmeticException e) {
+      LogSegmentRecovery.LOG.warn(
+          "{} is damaged ({}); rebuilding leader epochs from the log",
+          checkpoint.file(),
+          e.getMessage());
+      epochs.clear();
+      bad = true;
+    }
+    this.damaged = bad;
+  }
+
+  boolean damaged() {
+    return damaged;
   }
 
   /**

@@ -104,7 +104,7 @@ final class LogLoader {
       }
       long recoverFrom = Long.MAX_VALUE;
       if (!clean) {
-        long recoveryPoint = rpFile.readOffset().orElse(0L);
+        long recoveryPoint = readOffset(name, rpFile).orElse(0L);
         Map.Entry<Long, LogSegment> floor = segments.floorEntry(recoveryPoint);
         recoverFrom = floor == null ? segments.firstKey() : floor.getKey();
       }
@@ -157,18 +157,46 @@ final class LogLoader {
     ProducerStateManager producers = new ProducerStateManager(name);
     boolean loaded = false;
     if (clean) {
-      loaded = psFile.read().map(entries -> producers.load(entries, logEnd)).orElse(false);
+      try {
+        loaded = psFile.read().map(entries -> producers.load(entries, logEnd)).orElse(false);
+      } catch (LogStorageException e) {
+        LOG.warn("[{}] {}; rebuilding producer state from the log", name, e.getMessage());
+      }
     }
-    if (!loaded) {
+    if (!loaded || epochs.damaged()) {
+      if (epochs.damaged()) {
+        epochs.clear();
+      }
+      // One pass over the batch headers rebuilds whatever derived state could not be loaded.
       for (LogSegment s : segments.values()) {
         FileBatchScanner scan = new FileBatchScanner(s.channel(), 0, s.size(), false);
         while (scan.next()) {
-          producers.applyBatch(scan.batch());
+          if (!loaded) {
+            producers.applyBatch(scan.batch());
+          }
+          if (epochs.damaged()) {
+            epochs.assign(
+                io.logbus.record.RecordBatchFormat.partitionLeaderEpoch(scan.batch(), 0),
+                io.logbus.record.RecordBatchFormat.baseOffset(scan.batch(), 0));
+          }
         }
       }
+      if (epochs.damaged()) {
+        epochs.truncateFromStart(logStart);
+      }
     }
-    long hw = hwFile.readOffset().orElse(logStart);
+    long hw = readOffset(name, hwFile).orElse(logStart);
     return new Loaded(segments, epochs, producers, rpFile, hwFile, psFile, logEnd, hw, bytesCut);
+  }
+
+  /** A damaged offset checkpoint is read as absent (full recovery, HW from the log start). */
+  private static java.util.Optional<Long> readOffset(String name, CheckpointFile f) {
+    try {
+      return f.readOffset();
+    } catch (LogStorageException e) {
+      LOG.warn("[{}] {}; ignoring it", name, e.getMessage());
+      return java.util.Optional.empty();
+    }
   }
 
   private static void completeOrUndoCompaction(String name, Path dir) throws IOException {

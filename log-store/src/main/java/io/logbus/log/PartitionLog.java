@@ -62,6 +62,10 @@ public final class PartitionLog implements AutoCloseable {
 
   private final AtomicBoolean flushQueued = new AtomicBoolean();
 
+  /** fsync rounds done by the group flushers. */
+  private final java.util.concurrent.atomic.AtomicLong groupFsyncs =
+      new java.util.concurrent.atomic.AtomicLong();
+
   private record PendingFlush(long lastOffset, CompletableFuture<Void> future) {}
 
   PartitionLog(
@@ -348,13 +352,55 @@ public final class PartitionLog implements AutoCloseable {
         completePending(Long.MAX_VALUE, failed);
         return;
       }
+      groupFsyncs.incrementAndGet();
       synchronized (pending) {
         if (target > recoveryPoint) {
           recoveryPoint = target;
         }
       }
     }
-    completePending(recoveryPoint - 1, null);
+    completeDurable();
+  }
+
+  /**
+   * Completes the futures below the recovery point, in offset order, even with several flusher
+   * threads: one thread at a time completes (the others only advance the recovery point and leave),
+   * and it re-checks after letting go so no advance is missed.
+   */
+  private void completeDurable() {
+    do {
+      if (!completing.compareAndSet(false, true)) {
+        return;
+      }
+      try {
+        List<PendingFlush> done;
+        while (!(done = takePending(recoveryPoint - 1)).isEmpty()) {
+          for (PendingFlush p : done) {
+            p.future().complete(null);
+          }
+        }
+      } finally {
+        completing.set(false);
+      }
+    } while (hasCompletable());
+  }
+
+  private final AtomicBoolean completing = new AtomicBoolean();
+
+  private boolean hasCompletable() {
+    synchronized (pending) {
+      return !pending.isEmpty() && pending.peekFirst().lastOffset() < recoveryPoint;
+    }
+  }
+
+  private List<PendingFlush> takePending(long upTo) {
+    List<PendingFlush> done = new ArrayList<>();
+    synchronized (pending) {
+      while (!pending.isEmpty() && pending.peekFirst().lastOffset() <= upTo) {
+        done.add(pending.pollFirst());
+      }
+    }
+    return done;
   }
 
   private void requeue() {
@@ -365,12 +411,7 @@ public final class PartitionLog implements AutoCloseable {
 
   /** Completes pending futures up to {@code upTo} in order; exceptionally if {@code error}. */
   private void completePending(long upTo, RuntimeException error) {
-    List<PendingFlush> done = new ArrayList<>();
-    synchronized (pending) {
-      while (!pending.isEmpty() && pending.peekFirst().lastOffset() <= upTo) {
-        done.add(pending.pollFirst());
-      }
-    }
+    List<PendingFlush> done = takePending(upTo);
     for (PendingFlush p : done) {
       if (error == null) {
         p.future().complete(null);
@@ -528,6 +569,11 @@ public final class PartitionLog implements AutoCloseable {
   /** Bytes of torn or corrupt tail that recovery cut when this log was opened. */
   public long bytesTruncatedOnOpen() {
     return bytesTruncatedOnOpen;
+  }
+
+  /** How many fsync rounds the group flusher ran for this log (group commit efficiency). */
+  public long groupFsyncCount() {
+    return groupFsyncs.get();
   }
 
   /** Every offset below this one was fsynced. */

@@ -17,7 +17,6 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -55,19 +54,15 @@ public class LogBenchmark {
     return LogConfig.defaults().with(LogConfig.FLUSH, flush);
   }
 
-  @State(Scope.Thread)
-  public static class AppendState {
-    @Param({"16384", "1048576"})
-    int batchBytes;
-
+  /** A fresh log and a fresh raw file per iteration, written with the same batch. */
+  public abstract static class AppendState {
     Path dir;
     PartitionLog log;
     FileChannel raw;
     long rawPosition;
     ByteBuffer batch;
 
-    @Setup(Level.Iteration)
-    public void setup() throws IOException {
+    void open(int batchBytes) throws IOException {
       dir = Files.createTempDirectory("logbench");
       log =
           PartitionLog.open(
@@ -79,26 +74,72 @@ public class LogBenchmark {
       batch = batchOf(batchBytes);
     }
 
-    @TearDown(Level.Iteration)
-    public void tearDown() throws IOException {
+    void close() throws IOException {
       log.close();
       raw.close();
       FileUtil.deleteRecursively(dir);
     }
-  }
 
-  @Benchmark
-  public LogAppendInfo appendLog(AppendState s) {
-    return s.log.appendAsLeader(s.batch.duplicate(), 0);
-  }
-
-  @Benchmark
-  public long appendRawChannel(AppendState s) throws IOException {
-    ByteBuffer b = s.batch.duplicate();
-    while (b.hasRemaining()) {
-      s.rawPosition += s.raw.write(b, s.rawPosition);
+    LogAppendInfo appendLog() {
+      return log.appendAsLeader(batch.duplicate(), 0);
     }
-    return s.rawPosition;
+
+    long appendRaw() throws IOException {
+      ByteBuffer b = batch.duplicate();
+      while (b.hasRemaining()) {
+        rawPosition += raw.write(b, rawPosition);
+      }
+      return rawPosition;
+    }
+  }
+
+  @State(Scope.Thread)
+  public static class Append16k extends AppendState {
+    @Setup(Level.Iteration)
+    public void setup() throws IOException {
+      open(16 * 1024);
+    }
+
+    @TearDown(Level.Iteration)
+    public void tearDown() throws IOException {
+      close();
+    }
+  }
+
+  @State(Scope.Thread)
+  public static class Append1m extends AppendState {
+    @Setup(Level.Iteration)
+    public void setup() throws IOException {
+      open(1024 * 1024);
+    }
+
+    @TearDown(Level.Iteration)
+    public void tearDown() throws IOException {
+      close();
+    }
+  }
+
+  // Method names sort so that each log case runs right before its raw twin: the machine's load
+  // drifts, and adjacent runs see the most similar conditions.
+
+  @Benchmark
+  public LogAppendInfo append16kLog(Append16k s) {
+    return s.appendLog();
+  }
+
+  @Benchmark
+  public long append16kRawChannel(Append16k s) throws IOException {
+    return s.appendRaw();
+  }
+
+  @Benchmark
+  public LogAppendInfo append1mLog(Append1m s) {
+    return s.appendLog();
+  }
+
+  @Benchmark
+  public long append1mRawChannel(Append1m s) throws IOException {
+    return s.appendRaw();
   }
 
   @State(Scope.Thread)
@@ -185,6 +226,12 @@ public class LogBenchmark {
 
     @TearDown(Level.Iteration)
     public void tearDown() throws IOException {
+      if (log.logEndOffset() > 0) {
+        long appends = log.logEndOffset() / (16384 / RECORD_BYTES);
+        System.out.printf(
+            " [group commit: %d appends, %d fsyncs, %.1f appends per fsync]%n",
+            appends, log.groupFsyncCount(), (double) appends / Math.max(1, log.groupFsyncCount()));
+      }
       manager.close();
       raw.close();
       FileUtil.deleteRecursively(dir);
@@ -203,13 +250,13 @@ public class LogBenchmark {
 
   @Benchmark
   @Threads(8)
-  public Object appendLogGroupFlush8(GroupState s, ThreadBatch t) {
+  public Object appendGroup8Log(GroupState s, ThreadBatch t) {
     return s.log.appendAsLeader(t.batch.duplicate(), 0).durable().join();
   }
 
   @Benchmark
   @Threads(8)
-  public long appendRawChannel8(GroupState s, ThreadBatch t) throws IOException {
+  public long appendGroup8RawChannel(GroupState s, ThreadBatch t) throws IOException {
     ByteBuffer b = t.batch.duplicate();
     long at = s.rawPosition.getAndAdd(b.remaining());
     while (b.hasRemaining()) {
@@ -220,22 +267,22 @@ public class LogBenchmark {
 
   @Benchmark
   @Threads(8)
-  public long appendRawChannelFsyncEach8(GroupState s, ThreadBatch t) throws IOException {
-    long at = appendRawChannel8(s, t);
+  public long appendGroup8RawChannelFsyncEach(GroupState s, ThreadBatch t) throws IOException {
+    long at = appendGroup8RawChannel(s, t);
     s.raw.force(false);
     return at;
   }
 
-  /** Brief run (2 cores): 1 fork, 2 x 2 s warm-up, 3 x 3 s measured. Args: JMH include regex. */
+  /** Brief run (2 cores): 1 fork, 3 x 2 s warm-up, 4 x 2 s measured. Args: JMH include regex. */
   public static void main(String[] args) throws RunnerException {
     new Runner(
             new OptionsBuilder()
                 .include(args.length > 0 ? args[0] : LogBenchmark.class.getSimpleName())
                 .forks(1)
-                .warmupIterations(2)
+                .warmupIterations(3)
                 .warmupTime(TimeValue.seconds(2))
-                .measurementIterations(3)
-                .measurementTime(TimeValue.seconds(3))
+                .measurementIterations(4)
+                .measurementTime(TimeValue.seconds(2))
                 .jvmArgs("-Xmx3g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn")
                 .build())
         .run();

@@ -245,4 +245,30 @@ class LogRecoveryTest {
     assertThat(dup.lastOffset()).isEqualTo(2);
     assertThat(reopened.logEndOffset()).isEqualTo(5);
   }
+
+  @Test
+  void damagedCheckpointsAreRebuiltFromTheLog() throws Exception {
+    Path dir = tmp.resolve("log");
+    PartitionLog log = open(dir);
+    log.appendAsLeader(TestBatches.idempotent(5, (short) 0, 0, 2), 3);
+    log.appendAsLeader(TestBatches.batch(2, 1), 4);
+    log.updateHighWatermark(4);
+    log.close();
+    opened.remove(log);
+    for (String f :
+        new String[] {
+          LogFileNames.LEADER_EPOCH_CHECKPOINT,
+          LogFileNames.RECOVERY_POINT_CHECKPOINT,
+          LogFileNames.HIGH_WATERMARK_CHECKPOINT,
+          LogFileNames.PRODUCER_STATE_CHECKPOINT
+        }) {
+      Files.writeString(dir.resolve(f), "0\n1\nnot a number\n");
+    }
+    PartitionLog reopened = open(dir);
+    assertThat(reopened.logEndOffset()).isEqualTo(4);
+    assertThat(reopened.epochEntries()).containsExactly(new long[] {3, 0}, new long[] {4, 2});
+    assertThat(reopened.highWatermark()).isZero();
+    assertThat(reopened.appendAsLeader(TestBatches.idempotent(5, (short) 0, 0, 2), 4).duplicate())
+        .isTrue();
+  }
 }
