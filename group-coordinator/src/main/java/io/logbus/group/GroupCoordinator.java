@@ -173,6 +173,7 @@ public final class GroupCoordinator {
 
   /** Stops serving a partition (leadership lost); its groups answer NOT_COORDINATOR from now on. */
   public void unloadPartition(int partition) {
+    checkPartition(partition);
     Loading gone = partitions.remove(partition);
     if (gone != null) {
       gone.loaded().cancel(false);
@@ -187,6 +188,13 @@ public final class GroupCoordinator {
 
   /** The broker's current partition count per topic; groups whose topics changed rebalance. */
   public void onTopicMetadata(Map<String, Integer> counts) {
+    counts.forEach(
+        (topic, count) -> {
+          if (topic.isEmpty() || count == null || count < 0) {
+            throw new IllegalArgumentException(
+                "bad topic metadata: '" + topic + "' with " + count + " partitions");
+          }
+        });
     partitionCounts = Map.copyOf(counts);
     for (Loading l : partitions.values()) {
       if (l.loaded().isDone()) {

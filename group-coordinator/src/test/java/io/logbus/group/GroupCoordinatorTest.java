@@ -780,6 +780,16 @@ class GroupCoordinatorTest {
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> coordinator.loadPartition(4))
         .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> coordinator.unloadPartition(-1))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> coordinator.onTopicMetadata(Map.of("t", -1)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> coordinator.onTopicMetadata(Map.of("", 3)))
+        .isInstanceOf(IllegalArgumentException.class);
+    // The refused metadata changed nothing: a member still gets all six partitions.
+    TestMember a = new TestMember(coordinator, "g", "t");
+    a.heartbeat();
+    assertThat(a.owned).hasSize(6);
     assertThatThrownBy(() -> new TopicPartition("t", -1))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> GroupConfig.defaults().withOffsetsTopicPartitions(0))
