@@ -301,6 +301,49 @@ class BrokerServiceTest {
   }
 
   @Test
+  void produceStreamAnswersEachRequestByCorrelationAndSurvivesABadOne() throws Exception {
+    BlockingQueue<ProduceResponse> answers = new LinkedBlockingQueue<>();
+    CompletableFuture<Void> ended = new CompletableFuture<>();
+    StreamObserver<ProduceRequest> requests =
+        cluster
+            .async(1)
+            .produceStream(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(ProduceResponse value) {
+                    answers.add(value);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    ended.completeExceptionally(t);
+                  }
+
+                  @Override
+                  public void onCompleted() {
+                    ended.complete(null);
+                  }
+                });
+    requests.onNext(
+        produce(TOPIC, 0, 7, batch("bad acks")).toBuilder().setCorrelationId(1).build());
+    requests.onNext(produce(TOPIC, 0, -1, batch("good")).toBuilder().setCorrelationId(2).build());
+    ProduceResponse first = answers.poll(10, TimeUnit.SECONDS);
+    ProduceResponse second = answers.poll(10, TimeUnit.SECONDS);
+    assertThat(first).isNotNull();
+    assertThat(second).isNotNull();
+    Map<Long, ErrorCode> byCorrelation =
+        Map.of(
+            first.getCorrelationId(), first.getPartitions(0).getError(),
+            second.getCorrelationId(), second.getPartitions(0).getError());
+    assertThat(byCorrelation)
+        .containsEntry(1L, ErrorCode.INVALID_REQUEST)
+        .containsEntry(2L, ErrorCode.NONE);
+    requests.onCompleted();
+    ended.get(10, TimeUnit.SECONDS);
+    assertThat(logEnd()).isEqualTo(1);
+  }
+
+  @Test
   void listOffsetsAnswersEarliestLatestAndByTimestamp() {
     assertThat(send(-1, batch("a", "b", "c")).getError()).isEqualTo(ErrorCode.NONE);
     ListOffsetsRequest request =
