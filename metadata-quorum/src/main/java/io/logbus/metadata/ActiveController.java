@@ -48,6 +48,8 @@ final class ActiveController implements ControllerRequestHandler, AutoCloseable 
   private final BrokerHeartbeats heartbeats;
   private final Supplier<UUID> ids;
   private final ScheduledExecutorService ticker;
+  private final java.util.concurrent.atomic.AtomicLong ticks =
+      new java.util.concurrent.atomic.AtomicLong();
 
   private final Object lock = new Object();
   // Guarded by lock.
@@ -149,6 +151,11 @@ final class ActiveController implements ControllerRequestHandler, AutoCloseable 
     return d;
   }
 
+  /** How many session checks ran while this node was the controller (for tests). */
+  long ticks() {
+    return ticks.get();
+  }
+
   /** Fences brokers whose session lapsed. Runs on the ticker thread. */
   void tick() {
     try {
@@ -158,6 +165,7 @@ final class ActiveController implements ControllerRequestHandler, AutoCloseable 
         }
         MetadataImage view = view();
         List<Integer> expired = heartbeats.expired(view.liveBrokerIds());
+        ticks.incrementAndGet();
         if (expired.isEmpty()) {
           return;
         }

@@ -205,6 +205,11 @@ public final class MetadataQuorum implements AutoCloseable {
     return server.stateMachine().dumpState();
   }
 
+  /** Session checks run by this node's controller so far (tests wait on it). */
+  long controllerTicks() {
+    return active.ticks();
+  }
+
   QuorumServer server() {
     return server;
   }

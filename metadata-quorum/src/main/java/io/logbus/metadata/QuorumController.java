@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -172,7 +173,7 @@ final class QuorumController implements Controller {
       int leaderEpoch,
       int partitionEpoch,
       List<Integer> newIsr) {
-    if (topic == null || newIsr == null || newIsr.contains(null)) {
+    if (topic == null || newIsr == null || newIsr.stream().anyMatch(Objects::isNull)) {
       return invalid("alterPartition: topic and a non-null ISR are required");
     }
     AlterPartitionRequest req =
