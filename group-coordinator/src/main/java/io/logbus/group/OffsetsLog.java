@@ -26,9 +26,12 @@ public interface OffsetsLog {
 
   /**
    * Reads whole batches from {@code fromOffset} (the batch containing it first), about {@code
-   * maxBytes} but at least one batch, up to the committed end (high watermark). An offset below the
-   * log start (retention, or compaction removed the head) reads from the log start; a compacted gap
-   * reads the next batch. An empty buffer means there is nothing more to read now.
+   * maxBytes} but at least one batch, up to the log end offset, not the high watermark: a new
+   * leader's whole log becomes committed (followers truncate to it) or the leader loses leadership
+   * and unloads, so records between the two must be replayed too (as Kafka's loader does). An
+   * offset below the log start (retention, or compaction removed the head) reads from the log
+   * start; a compacted gap reads the next batch. An empty buffer means there is nothing more to
+   * read now.
    */
   CompletableFuture<ByteBuffer> read(int partition, long fromOffset, int maxBytes);
 }

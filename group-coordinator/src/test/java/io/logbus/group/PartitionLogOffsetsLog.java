@@ -50,7 +50,7 @@ final class PartitionLogOffsetsLog implements OffsetsLog {
       PartitionLog log = log(partition);
       long from = Math.max(fromOffset, log.logStartOffset());
       return CompletableFuture.completedFuture(
-          log.read(from, maxBytes, log.highWatermark()).records());
+          log.read(from, maxBytes, log.logEndOffset()).records());
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
