@@ -174,7 +174,7 @@ final class FollowerSession implements StreamObserver<FollowerMessage> {
                 .build());
         return;
       }
-      partition.resetFollowerLogEndOffset(followerId, fetch.getCurrentLeaderEpoch(), offset);
+      partition.lowerFollowerLogEndOffset(followerId, fetch.getCurrentLeaderEpoch(), offset);
       Subscription previous =
           subscriptions.put(key, new Subscription(partition, partition.leaderEpoch(), offset));
       if (previous == null || previous.partition != partition) {

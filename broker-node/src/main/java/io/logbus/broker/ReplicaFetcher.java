@@ -235,6 +235,19 @@ final class ReplicaFetcher implements AutoCloseable {
                     .setFetchOffset(offset)
                     .setLastFetchedEpoch(state.partition.latestEpoch().orElse(-1)))
             .build());
+    // What is already fsynced here counts for the leader's HW now; the rest once it is durable.
+    long durable = Math.min(offset, state.partition.log().recoveryPoint());
+    if (durable > 0) {
+      send(
+          FollowerMessage.newBuilder()
+              .setLeo(
+                  LeoReport.newBuilder()
+                      .setTopic(key.topic())
+                      .setPartition(key.partition())
+                      .setCurrentLeaderEpoch(state.leaderEpoch)
+                      .setLogEndOffset(durable))
+              .build());
+    }
   }
 
   /** Step 3: append what the leader pushed; report the log end once it is durable. */
