@@ -244,13 +244,17 @@ public final class Partition {
     recordFollowerEnd(followerId, followerLeaderEpoch, logEndOffset, false);
   }
 
-  /** Where a follower (re)starts fetching: its log end, possibly lower after a truncation. */
-  void resetFollowerLogEndOffset(int followerId, int followerLeaderEpoch, long logEndOffset) {
+  /**
+   * Where a follower (re)starts fetching. It can only lower what the leader counts for the follower
+   * (after a truncation): the offset is the follower's log end, which may include bytes it has not
+   * fsynced yet, so only a {@link #updateFollowerLogEndOffset LEO report} raises it.
+   */
+  void lowerFollowerLogEndOffset(int followerId, int followerLeaderEpoch, long logEndOffset) {
     recordFollowerEnd(followerId, followerLeaderEpoch, logEndOffset, true);
   }
 
   private void recordFollowerEnd(
-      int followerId, int followerLeaderEpoch, long logEndOffset, boolean exact) {
+      int followerId, int followerLeaderEpoch, long logEndOffset, boolean lowerOnly) {
     List<Integer> proposal = null;
     PartitionAssignment current;
     synchronized (this) {
@@ -272,7 +276,10 @@ public final class Partition {
                 + ", the leader's is "
                 + partitionLog.logEndOffset());
       }
-      state.logEndOffset = exact ? logEndOffset : Math.max(state.logEndOffset, logEndOffset);
+      state.logEndOffset =
+          lowerOnly
+              ? Math.min(state.logEndOffset, logEndOffset)
+              : Math.max(state.logEndOffset, logEndOffset);
       if (state.logEndOffset >= partitionLog.logEndOffset()) {
         state.lastCaughtUpTimeMs = clock.millis();
       }

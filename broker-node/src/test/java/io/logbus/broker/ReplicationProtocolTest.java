@@ -157,6 +157,32 @@ class ReplicationProtocolTest {
   }
 
   @Test
+  void onlyALeoReportNotAFetchPositionMovesTheHighWatermark() throws Exception {
+    Partition leader = cluster.broker(1).replicaManager().hosted(TOPIC, 0);
+    stream.onNext(hello(2));
+    // The follower claims the whole log, but has not said it is durable: the HW stays.
+    stream.onNext(fetch(0, 2, 0));
+    stream.onNext(query(0, 0));
+    LeaderMessage m = next();
+    while (!m.hasEpochAnswer()) {
+      m = next();
+    }
+    assertThat(leader.highWatermark()).isZero();
+    stream.onNext(
+        FollowerMessage.newBuilder()
+            .setLeo(
+                LeoReport.newBuilder()
+                    .setTopic(TOPIC)
+                    .setPartition(0)
+                    .setCurrentLeaderEpoch(0)
+                    .setLogEndOffset(2))
+            .build());
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> leader.highWatermark() == 2);
+  }
+
+  @Test
   void leoBeyondTheLeadersLogEndIsInvalid() throws Exception {
     stream.onNext(hello(2));
     stream.onNext(
