@@ -47,7 +47,12 @@ final class OffsetsShard {
   private final Supplier<String> memberIds;
   private final Map<String, ConsumerGroup> groups = new TreeMap<>();
   private final Map<String, Map<TopicPartition, Committed>> offsets = new TreeMap<>();
+  // group -> version of its last issued group write (memory == log once that write succeeds)
   private final Map<String, Long> writtenVersion = new HashMap<>();
+  // group -> the state of its last successful write: what a failed write reverts to
+  private final Map<String, Written> lastWritten = new HashMap<>();
+
+  private record Written(long version, GroupMetadataValue value) {}
 
   OffsetsShard(
       int partition,
@@ -85,14 +90,15 @@ final class OffsetsShard {
       }
     } else if (key instanceof OffsetsTopicFormat.GroupKey k) {
       if (entry.value() == null) {
-        groups.remove(k.group());
-        writtenVersion.remove(k.group());
+        forget(k.group());
       } else {
         ConsumerGroup group = newGroup(k.group());
-        group.load(
-            OffsetsTopicFormat.decodeGroupValue(ByteBuffer.wrap(entry.value())), clock.millis());
+        GroupMetadataValue value =
+            OffsetsTopicFormat.decodeGroupValue(ByteBuffer.wrap(entry.value()));
+        group.load(value, clock.millis());
         groups.put(k.group(), group);
         writtenVersion.put(k.group(), group.version());
+        lastWritten.put(k.group(), new Written(group.version(), value));
       }
     }
   }
@@ -180,8 +186,7 @@ final class OffsetsShard {
                     } else {
                       ConsumerGroup group = groups.get(key.group());
                       if (group != null && group.isEmpty()) {
-                        groups.remove(key.group());
-                        writtenVersion.remove(key.group());
+                        forget(key.group());
                       }
                     }
                   }
@@ -326,8 +331,7 @@ final class OffsetsShard {
               synchronized (this) {
                 ConsumerGroup group = groups.get(groupId);
                 if (group == null || group.isEmpty()) {
-                  groups.remove(groupId);
-                  writtenVersion.remove(groupId);
+                  forget(groupId);
                   offsets.remove(groupId);
                 }
               }
@@ -356,21 +360,49 @@ final class OffsetsShard {
     if (written != null && written == version) {
       return CompletableFuture.completedFuture(null);
     }
-    writtenVersion.put(group.groupId(), version);
-    byte[] value = OffsetsTopicFormat.groupValue(group.toValue());
+    String groupId = group.groupId();
+    writtenVersion.put(groupId, version);
+    GroupMetadataValue snapshot = group.toValue();
+    byte[] value = OffsetsTopicFormat.groupValue(snapshot);
     CompletableFuture<Long> appended =
-        append(
-            List.of(new OffsetsBatches.Entry(OffsetsTopicFormat.groupKey(group.groupId()), value)));
+        append(List.of(new OffsetsBatches.Entry(OffsetsTopicFormat.groupKey(groupId), value)));
     appended.whenComplete(
         (offset, error) -> {
-          if (error != null) {
-            synchronized (this) {
-              // The log is behind memory now: make the next heartbeat write the whole group again.
-              writtenVersion.remove(group.groupId(), version);
+          synchronized (this) {
+            if (error == null) {
+              Written before = lastWritten.get(groupId);
+              if (before == null || before.version() < version) {
+                lastWritten.put(groupId, new Written(version, snapshot));
+              }
+            } else if (Long.valueOf(version).equals(writtenVersion.get(groupId))
+                && groups.get(groupId) == group) {
+              // Nothing newer was written after the failed state: undo it, so memory matches the
+              // log again. (A newer write carries the whole group and settles it either way.)
+              revert(group);
             }
           }
         });
     return appended.thenApply(offset -> null);
+  }
+
+  /** Drops a group's membership state (deleted, expired, or never written). */
+  private void forget(String groupId) {
+    groups.remove(groupId);
+    writtenVersion.remove(groupId);
+    lastWritten.remove(groupId);
+  }
+
+  /** Puts a group back to its last written state, or forgets it if it was never written. */
+  private void revert(ConsumerGroup group) {
+    Written last = lastWritten.get(group.groupId());
+    if (last == null) {
+      forget(group.groupId());
+    } else {
+      group.load(last.value(), clock.millis());
+      writtenVersion.put(group.groupId(), group.version());
+    }
+    log.warn(
+        "{}group {}: write failed, back to its last written state", logPrefix, group.groupId());
   }
 
   /** Appends one batch; a failure surfaces as COORDINATOR_NOT_AVAILABLE with the cause's facts. */

@@ -190,6 +190,27 @@ class GroupCoordinatorTest {
   }
 
   @Test
+  void aJoinWhoseWriteFailedIsUndone() {
+    TestMember a = new TestMember(coordinator, "g", "t");
+    a.heartbeat();
+    GroupDescription before = describe(coordinator, "g");
+    log.failAppends(true);
+    TestMember b = new TestMember(coordinator, "g", "t");
+    assertThat(b.heartbeat().getError()).isEqualTo(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    assertThat(new TestMember(coordinator, "new-group", "t").heartbeat().getError())
+        .isEqualTo(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    log.failAppends(false);
+    assertThat(describe(coordinator, "g")).isEqualTo(before);
+    assertThat(describe(coordinator, "new-group").getError())
+        .isEqualTo(ErrorCode.GROUP_ID_NOT_FOUND);
+    a.heartbeat();
+    assertThat(a.owned).hasSize(6);
+    b.heartbeat();
+    TestMember.converge(a, b);
+    assertThat(a.owned).hasSize(3);
+  }
+
+  @Test
   void listGroupsSaysWhenAPartitionIsStillLoading() {
     CompletableFuture<ByteBuffer> never = new CompletableFuture<>();
     OffsetsLog slow =
