@@ -103,6 +103,34 @@ class ConfigValidationTest {
   }
 
   @Test
+  void recordWithNegativePartitionIsRefused() {
+    assertThatThrownBy(() -> new ProducerRecord("t", -1, null, null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("partition -1");
+  }
+
+  @Test
+  void recordWithNegativeTimestampIsRefused() {
+    assertThatThrownBy(() -> new ProducerRecord("t", null, -5L, null, null, null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("timestamp -5");
+  }
+
+  @Test
+  void recordWithoutTopicIsRefused() {
+    assertThatThrownBy(() -> ProducerRecord.of(null, "k", "v"))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("topic");
+  }
+
+  @Test
+  void topicPartitionWithNegativePartitionIsRefused() {
+    assertThatThrownBy(() -> new TopicPartition("t", -2))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("-2");
+  }
+
+  @Test
   void bootstrapListParsesSeveralHostsAndIpv6() {
     assertThat(HostPort.parseList("b", "a:1, b:2,[::1]:3"))
         .containsExactly(new HostPort("a", 1), new HostPort("b", 2), new HostPort("::1", 3));
