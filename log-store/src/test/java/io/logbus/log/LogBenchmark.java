@@ -273,6 +273,66 @@ public class LogBenchmark {
     return at;
   }
 
+  /**
+   * Time spent in the log and in the raw channel by the paired benchmarks below, which alternate
+   * one log operation and one raw operation on the same bytes: the machine's load (2 shared cores)
+   * drifts by 2x within a minute, so only interleaved timing gives a trustworthy ratio. Printed per
+   * iteration.
+   */
+  @State(Scope.Thread)
+  public static class Paired {
+    long logNanos;
+    long rawNanos;
+    long bytes;
+
+    @Setup(Level.Iteration)
+    public void reset() {
+      logNanos = 0;
+      rawNanos = 0;
+      bytes = 0;
+    }
+
+    @TearDown(Level.Iteration)
+    public void print() {
+      System.out.printf(
+          " [paired: log %.0f MB/s, raw %.0f MB/s, log/raw %.2f]%n",
+          bytes * 1e3 / logNanos, bytes * 1e3 / rawNanos, (double) rawNanos / logNanos);
+    }
+  }
+
+  private static void pairedAppend(AppendState s, Paired p) throws IOException {
+    long t0 = System.nanoTime();
+    s.appendLog();
+    long t1 = System.nanoTime();
+    s.appendRaw();
+    long t2 = System.nanoTime();
+    p.logNanos += t1 - t0;
+    p.rawNanos += t2 - t1;
+    p.bytes += s.batch.remaining();
+  }
+
+  @Benchmark
+  public void paired16kAppend(Append16k s, Paired p) throws IOException {
+    pairedAppend(s, p);
+  }
+
+  @Benchmark
+  public void paired1mAppend(Append1m s, Paired p) throws IOException {
+    pairedAppend(s, p);
+  }
+
+  @Benchmark
+  public void pairedRead(ReadState s, Paired p) throws IOException {
+    long t0 = System.nanoTime();
+    ByteBuffer a = readLog(s);
+    long t1 = System.nanoTime();
+    ByteBuffer b = readRawChannel(s);
+    long t2 = System.nanoTime();
+    p.logNanos += t1 - t0;
+    p.rawNanos += t2 - t1;
+    p.bytes += Math.min(a.remaining(), b.position());
+  }
+
   /** Brief run (2 cores): 1 fork, 3 x 2 s warm-up, 4 x 2 s measured. Args: JMH include regex. */
   public static void main(String[] args) throws RunnerException {
     new Runner(

@@ -185,4 +185,23 @@ class LogManagerTest {
         .isInstanceOf(IllegalStateException.class);
     manager = null;
   }
+
+  @Test
+  void flushNeverStillFsyncsRolledSegmentsInTheBackground() {
+    open();
+    LogConfig cfg =
+        LogConfig.defaults().with(LogConfig.FLUSH, "never").with(LogConfig.SEGMENT_BYTES, "300");
+    PartitionLog log = manager.getOrCreate("n", 0, cfg);
+    LogAppendInfo first = log.appendAsLeader(TestBatches.batch(2, 1, 50), 0);
+    assertThat(first.durable()).isDone();
+    assertThat(log.recoveryPoint()).isZero();
+    for (int i = 0; i < 3; i++) {
+      log.appendAsLeader(TestBatches.batch(2, 1, 50), 0);
+    }
+    assertThat(log.segmentCount()).isGreaterThan(1);
+    long rolledEnd = log.segments.lastKey();
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> log.recoveryPoint() >= rolledEnd);
+  }
 }
