@@ -25,9 +25,11 @@ import org.slf4j.LoggerFactory;
  * <p>Writes: a change is appended (one batch per request) while holding this shard's lock, so the
  * log order is the order of the changes; committed offsets become visible to OffsetFetch only when
  * the append completed (acks=all). Membership changes are applied in memory first and the heartbeat
- * is answered after the group record is written; a failed write answers COORDINATOR_NOT_AVAILABLE
- * and the member retries (the in-memory state stays ahead of the log until the next successful
- * write of the group).
+ * is answered after the group record is written (the whole group, so the latest record is the
+ * group); a failed write answers COORDINATOR_NOT_AVAILABLE (or the broker's own code) and puts the
+ * group back to its last written state unless a newer write was issued meanwhile. Other members may
+ * have seen the undone state in answers given before the failure; that is the same window Kafka's
+ * coordinator has, and their next heartbeats reconcile them.
  *
  * <p>Thread-safe: every method synchronizes on the shard; append callbacks do too.
  */
