@@ -84,7 +84,7 @@ create_topic() { # system topic
   case "$1" in
     kafka) ka_topics --bootstrap-server "$kafka_bootstrap" --create --topic "$2" --partitions 6 \
              --replication-factor 3 --config min.insync.replicas=2 > /dev/null ;;
-    logbus) "$logbus" --bootstrap "$logbus_bootstrap" topics create --topic "$2" --partitions 6 \
+    logbus) "$logbus" topics create --bootstrap "$logbus_bootstrap" --topic "$2" --partitions 6 \
              --replication-factor 3 --config min.insync.replicas=2 > /dev/null ;;
   esac
 }
@@ -96,7 +96,7 @@ produce() { # system name topic records size acks throughput
              org.apache.kafka.tools.ProducerPerformance --bootstrap-server "$kafka_bootstrap" --topic "$topic" \
              --num-records "$n" --record-size "$size" --throughput "$rate" --producer-props acks="$acks" \
              > "$out/$name.out" 2>&1 ;;
-    logbus) timeout "$RUN_TIMEOUT" "$logbus" --bootstrap "$logbus_bootstrap" perf produce --topic "$topic" \
+    logbus) timeout "$RUN_TIMEOUT" "$logbus" perf produce --bootstrap "$logbus_bootstrap" --topic "$topic" \
              --num-records "$n" --record-size "$size" --throughput "$rate" --acks "$acks" > "$out/$name.out" 2>&1 ;;
   esac
 }
@@ -106,7 +106,7 @@ consume() { # system name topic records
              -Dlog4j2.configurationFile="$KA_CONF/log4j2-tools.properties" -cp "$KA_LIBS/*" \
              org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$kafka_bootstrap" --topic "$3" \
              --messages "$4" > "$out/$2.out" 2>&1 ;;
-    logbus) timeout "$RUN_TIMEOUT" "$logbus" --bootstrap "$logbus_bootstrap" perf consume --topic "$3" \
+    logbus) timeout "$RUN_TIMEOUT" "$logbus" perf consume --bootstrap "$logbus_bootstrap" --topic "$3" \
              --messages "$4" > "$out/$2.out" 2>&1 ;;
   esac
 }
@@ -116,7 +116,7 @@ e2e() { # system name topic
              -Dlog4j2.configurationFile="$KA_CONF/log4j2-tools.properties" -cp "$KA_LIBS/*" \
              org.apache.kafka.tools.EndToEndLatency "$kafka_bootstrap" "$3" "$NE2E" all 1024 \
              > "$out/$2.out" 2>&1 ;;
-    logbus) timeout "$RUN_TIMEOUT" "$logbus" --bootstrap "$logbus_bootstrap" perf e2e --topic "$3" \
+    logbus) timeout "$RUN_TIMEOUT" "$logbus" perf e2e --bootstrap "$logbus_bootstrap" --topic "$3" \
              --num-records "$NE2E" --record-size 1024 --acks all > "$out/$2.out" 2>&1 ;;
   esac
 }
