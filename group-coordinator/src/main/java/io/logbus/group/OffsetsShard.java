@@ -27,9 +27,9 @@ import org.slf4j.LoggerFactory;
  * the append completed (acks=all). Membership changes are applied in memory first and the heartbeat
  * is answered after the group record is written (the whole group, so the latest record is the
  * group); a failed write answers COORDINATOR_NOT_AVAILABLE (or the broker's own code) and puts the
- * group back to its last written state unless a newer write was issued meanwhile. Other members may
- * have seen the undone state in answers given before the failure; that is the same window Kafka's
- * coordinator has, and their next heartbeats reconcile them.
+ * group back to its last written state unless a newer write was issued meanwhile (that write
+ * carries the whole group and settles it either way). An answer that changed the group waits for
+ * its own write, so no member acts on a state that is later undone.
  *
  * <p>Thread-safe: every method synchronizes on the shard; append callbacks do too.
  */
