@@ -110,6 +110,18 @@ class ConsumerTest {
   }
 
   @Test
+  void followsTheLeaderWhenTheOldLeaderBrokerDies() {
+    produce(0, "a", "b");
+    consumer.assign(List.of(P0));
+    consumer.seekToBeginning(List.of(P0));
+    assertThat(consume(2)).containsExactly("a", "b");
+    cluster.stopBroker(1);
+    cluster.moveLeader("t", 0, 2);
+    produce(0, "c");
+    assertThat(consume(1)).containsExactly("c");
+  }
+
+  @Test
   void seekToEndReturnsOnlyNewRecords() {
     produce(0, "old");
     consumer.assign(List.of(P0));

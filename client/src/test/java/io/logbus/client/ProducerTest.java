@@ -134,6 +134,18 @@ class ProducerTest {
   }
 
   @Test
+  void recordsReachTheNewLeaderAfterTheOldLeaderBrokerDies() throws Exception {
+    LogbusProducer p = open(producer());
+    p.send(new ProducerRecord("t", 0, null, "before".getBytes(UTF_8))).get(10, TimeUnit.SECONDS);
+    cluster.stopBroker(1);
+    cluster.moveLeader("t", 0, 3);
+    RecordMetadata md =
+        p.send(new ProducerRecord("t", 0, null, "after".getBytes(UTF_8))).get(15, TimeUnit.SECONDS);
+    assertThat(md.offset()).isEqualTo(1);
+    assertThat(values(cluster, "t", 0)).containsExactly("before", "after");
+  }
+
+  @Test
   void retriableErrorsAreRetriedInSequenceOrder() throws Exception {
     cluster.failNextProduces(
         "t", 1, ErrorCode.NOT_ENOUGH_REPLICAS, ErrorCode.NOT_LEADER, ErrorCode.REQUEST_TIMED_OUT);
