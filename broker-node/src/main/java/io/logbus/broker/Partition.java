@@ -26,10 +26,12 @@ import org.slf4j.LoggerFactory;
  * epoch, and, when leading, the followers' log end offsets, the ISR and the high watermark (HW =
  * the smallest log end offset over the ISR, own LEO included).
  *
- * <p>Threads: every state change and every append runs under the partition's monitor ({@code
- * synchronized}), so the log has one writer at a time; reads of the log need no lock. Futures and
- * listeners are completed and called by {@link #changed()} outside the monitor, because they send
- * gRPC messages.
+ * <p>Threads: two locks, always taken in this order. {@code writeLock} makes the log's writers
+ * (leader and follower appends, truncation, role changes) one at a time; the monitor ({@code
+ * synchronized}) guards the replication state (ISR, followers, HW) and is held only briefly, never
+ * across a log write, so LEO reports and senders do not wait behind a slow append. Role and epoch
+ * are volatile for lock-free checks. Reads of the log need no lock. Futures and listeners are
+ * completed and called by {@link #changed()} outside the monitor, because they send gRPC messages.
  *
  * <p>ISR rule: a proposal in flight ({@code pendingIsr}) counts for the HW when it adds a member
  * (the maximal ISR) and not when it removes one; the ISR used for min.insync.replicas is the one
@@ -61,8 +63,9 @@ public final class Partition {
   private final BrokerMetrics metrics;
   private final String prefix;
 
-  private Role role = Role.OFFLINE;
-  private PartitionAssignment assignment;
+  private final Object writeLock = new Object();
+  private volatile Role role = Role.OFFLINE;
+  private volatile PartitionAssignment assignment;
   private final Map<Integer, FollowerState> followers = new HashMap<>();
   private List<Integer> pendingIsr;
   private long leaderEpochStartOffset;
@@ -107,7 +110,15 @@ public final class Partition {
    * refreshes the ISR and replicas (an ISR change committed by the controller). Returns whether the
    * role or epoch changed.
    */
-  synchronized boolean becomeLeader(PartitionAssignment a) {
+  boolean becomeLeader(PartitionAssignment a) {
+    synchronized (writeLock) {
+      synchronized (this) {
+        return becomeLeaderLocked(a);
+      }
+    }
+  }
+
+  private boolean becomeLeaderLocked(PartitionAssignment a) {
     if (a.leaderEpoch() < leaderEpoch) {
       log.debug(
           "{} ignoring stale leadership at epoch {} < {}", prefix, a.leaderEpoch(), leaderEpoch);
@@ -150,7 +161,15 @@ public final class Partition {
   }
 
   /** Follows {@code a.leader()} under {@code a.leaderEpoch()}; fails produces still waiting. */
-  synchronized boolean becomeFollower(PartitionAssignment a) {
+  boolean becomeFollower(PartitionAssignment a) {
+    synchronized (writeLock) {
+      synchronized (this) {
+        return becomeFollowerLocked(a);
+      }
+    }
+  }
+
+  private boolean becomeFollowerLocked(PartitionAssignment a) {
     if (a.leaderEpoch() < leaderEpoch
         || (role == Role.FOLLOWER && a.leaderEpoch() == leaderEpoch)) {
       if (a.leaderEpoch() == leaderEpoch) {
@@ -169,7 +188,15 @@ public final class Partition {
   }
 
   /** Stops serving: no role, every waiting produce fails with NOT_LEADER. */
-  synchronized void goOffline() {
+  void goOffline() {
+    synchronized (writeLock) {
+      synchronized (this) {
+        goOfflineLocked();
+      }
+    }
+  }
+
+  private void goOfflineLocked() {
     role = Role.OFFLINE;
     followers.clear();
     pendingIsr = null;
@@ -198,31 +225,38 @@ public final class Partition {
    * afterwards, outside any lock.
    */
   LogAppendInfo appendAsLeader(ByteBuffer records, int acks) {
-    synchronized (this) {
-      checkLeader(-1);
-      if (acks == -1 && assignment.isr().size() < minInsyncReplicas) {
-        throw new BrokerException(
-            ErrorCode.NOT_ENOUGH_REPLICAS,
-            key
-                + ": in-sync replicas "
-                + assignment.isr()
-                + " are fewer than min.insync.replicas="
-                + minInsyncReplicas);
+    synchronized (writeLock) {
+      int epoch;
+      synchronized (this) {
+        checkLeader(-1);
+        if (acks == -1 && assignment.isr().size() < minInsyncReplicas) {
+          throw new BrokerException(
+              ErrorCode.NOT_ENOUGH_REPLICAS,
+              key
+                  + ": in-sync replicas "
+                  + assignment.isr()
+                  + " are fewer than min.insync.replicas="
+                  + minInsyncReplicas);
+        }
+        epoch = leaderEpoch;
       }
+      // Role changes also take writeLock, so the role and epoch checked above still hold here.
       long endBefore = partitionLog.logEndOffset();
-      LogAppendInfo info = partitionLog.appendAsLeader(records, leaderEpoch);
-      if (partitionLog.logEndOffset() > endBefore) {
-        // Pushed replication sends nothing while idle, so a follower that had everything up to
-        // now was caught up until this very append: its lag clock starts here, not at its last
-        // report.
-        long now = clock.millis();
-        for (FollowerState state : followers.values()) {
-          if (state.logEndOffset >= endBefore) {
-            state.lastCaughtUpTimeMs = now;
+      LogAppendInfo info = partitionLog.appendAsLeader(records, epoch);
+      synchronized (this) {
+        if (partitionLog.logEndOffset() > endBefore) {
+          // Pushed replication sends nothing while idle, so a follower that had everything up to
+          // now was caught up until this very append: its lag clock starts here, not at its last
+          // report.
+          long now = clock.millis();
+          for (FollowerState state : followers.values()) {
+            if (state.logEndOffset >= endBefore) {
+              state.lastCaughtUpTimeMs = now;
+            }
           }
         }
+        maybeIncrementHighWatermark();
       }
-      maybeIncrementHighWatermark();
       return info;
     }
   }
@@ -438,19 +472,35 @@ public final class Partition {
    * Appends batches pushed by the leader at {@code epoch}; adopts the leader's HW (capped by the
    * own log end). Returns null when only the HW moved.
    */
-  synchronized LogAppendInfo appendAsFollower(int epoch, ByteBuffer records, long leaderHw) {
-    checkFollower(epoch);
-    LogAppendInfo info = records.hasRemaining() ? partitionLog.appendAsFollower(records) : null;
+  LogAppendInfo appendAsFollower(int epoch, ByteBuffer records, long leaderHw) {
+    synchronized (writeLock) {
+      checkFollower(epoch);
+      LogAppendInfo info = records.hasRemaining() ? partitionLog.appendAsFollower(records) : null;
+      synchronized (this) {
+        updateFollowerHighWatermark(leaderHw);
+      }
+      return info;
+    }
+  }
+
+  private void updateFollowerHighWatermark(long leaderHw) {
     long newHw = Math.min(leaderHw, partitionLog.logEndOffset());
     if (newHw != highWatermark) {
       highWatermark = newHw;
       partitionLog.updateHighWatermark(newHw);
     }
-    return info;
   }
 
   /** KIP-101: cuts the log back to where it agrees with the leader's. */
-  synchronized void truncateTo(int epoch, long offset) {
+  void truncateTo(int epoch, long offset) {
+    synchronized (writeLock) {
+      synchronized (this) {
+        truncateToLocked(epoch, offset);
+      }
+    }
+  }
+
+  private void truncateToLocked(int epoch, long offset) {
     checkFollower(epoch);
     if (offset < partitionLog.logEndOffset()) {
       log.info(
@@ -467,7 +517,15 @@ public final class Partition {
   }
 
   /** The leader's log starts past our end: empty the log and restart at {@code offset}. */
-  synchronized void truncateFullyAndStartAt(int epoch, long offset) {
+  void truncateFullyAndStartAt(int epoch, long offset) {
+    synchronized (writeLock) {
+      synchronized (this) {
+        truncateFullyLocked(epoch, offset);
+      }
+    }
+  }
+
+  private void truncateFullyLocked(int epoch, long offset) {
     checkFollower(epoch);
     log.info("{} log restarts at {} (leader's log start)", prefix, offset);
     partitionLog.truncateFullyAndStartAt(offset);
@@ -492,7 +550,7 @@ public final class Partition {
   // ------------------------------------------------------------------ reads
 
   /** Checks this replica leads and, unless {@code requestEpoch} is -1, at that epoch. */
-  synchronized void checkLeader(int requestEpoch) {
+  void checkLeader(int requestEpoch) {
     if (role != Role.LEADER) {
       throw BrokerException.notLeader(key.toString(), leaderId(), leaderEpoch);
     }
@@ -556,25 +614,28 @@ public final class Partition {
     return leaderEpoch;
   }
 
-  public synchronized Role role() {
+  public Role role() {
     return role;
   }
 
-  public synchronized int leaderId() {
-    return assignment == null ? -1 : assignment.leader();
+  public int leaderId() {
+    PartitionAssignment a = assignment;
+    return a == null ? -1 : a.leader();
   }
 
-  public synchronized List<Integer> isr() {
-    return assignment == null ? List.of() : assignment.isr();
+  public List<Integer> isr() {
+    PartitionAssignment a = assignment;
+    return a == null ? List.of() : a.isr();
   }
 
-  public synchronized PartitionAssignment assignment() {
+  public PartitionAssignment assignment() {
     return assignment;
   }
 
   /** Leader only: ISR smaller than the replica set. */
-  public synchronized boolean underReplicated() {
-    return role == Role.LEADER && assignment.isr().size() < assignment.replicas().size();
+  public boolean underReplicated() {
+    PartitionAssignment a = assignment;
+    return role == Role.LEADER && a != null && a.isr().size() < a.replicas().size();
   }
 
   static int minInsyncReplicas(PartitionLog partitionLog) {
