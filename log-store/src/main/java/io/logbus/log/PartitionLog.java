@@ -1,5 +1,6 @@
 package io.logbus.log;
 
+import io.logbus.record.CorruptRecordException;
 import io.logbus.record.Record;
 import io.logbus.record.RecordBatch;
 import io.logbus.record.RecordBatchFormat;
@@ -55,6 +56,10 @@ public final class PartitionLog implements AutoCloseable {
   private volatile long recoveryPoint;
   private volatile LogStorageException failure;
   private volatile boolean closed;
+
+  /** Bumped by every truncation, so a reader can tell a race with one from damaged bytes. */
+  private volatile long truncations;
+
   private final long bytesTruncatedOnOpen;
 
   /** Durability requests waiting for the group flusher, in offset order; guarded by itself. */
@@ -454,6 +459,7 @@ public final class PartitionLog implements AutoCloseable {
       throw new IllegalArgumentException("[" + name + "] negative maxBytes " + maxBytes);
     }
     for (int attempt = 0; ; attempt++) {
+      long truncationsBefore = truncations;
       long leo = logEndOffset;
       long lso = logStartOffset();
       if (startOffset < lso || startOffset > leo) {
@@ -493,6 +499,12 @@ public final class PartitionLog implements AutoCloseable {
         }
       } catch (IOException ex) {
         throw new LogStorageException("[" + name + "] read of offset " + startOffset, ex);
+      } catch (CorruptRecordException | LogStorageException ex) {
+        // Bytes that changed under the read because a truncation cut (and maybe rewrote) them are
+        // a race, not damage: read again. Without a truncation they are damage: report it.
+        if (truncations == truncationsBefore || attempt >= READ_RETRIES) {
+          throw ex;
+        }
       }
     }
   }
@@ -636,6 +648,7 @@ public final class PartitionLog implements AutoCloseable {
         truncateFullyAndStartAt(offset);
         return;
       }
+      truncations++;
       LogSegment oldActive = segments.lastEntry().getValue();
       long firstBase = segments.firstKey();
       for (LogSegment s : new ArrayList<>(segments.tailMap(offset, true).values())) {
@@ -673,6 +686,7 @@ public final class PartitionLog implements AutoCloseable {
     lock.lock();
     try {
       ensureUsable();
+      truncations++;
       List<LogSegment> old = new ArrayList<>(segments.values());
       LogSegment fresh;
       if (segments.containsKey(offset)) {
@@ -702,6 +716,7 @@ public final class PartitionLog implements AutoCloseable {
   }
 
   private void afterTruncation() throws IOException {
+    truncations++;
     epochCache.truncateFromEnd(logEndOffset);
     highWatermark = Math.min(highWatermark, logEndOffset);
     synchronized (pending) {

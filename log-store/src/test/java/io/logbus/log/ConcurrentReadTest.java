@@ -53,6 +53,47 @@ class ConcurrentReadTest {
     assertThat(log.segmentCount()).isGreaterThan(10);
   }
 
+  @Test
+  void readersRacingWithTruncationsNeverSeeCorruption() throws Exception {
+    LogConfig config =
+        LogConfig.defaults()
+            .with(LogConfig.FLUSH, "never")
+            .with(LogConfig.SEGMENT_BYTES, "5000")
+            .with(LogConfig.INDEX_INTERVAL_BYTES, "300");
+    log = PartitionLog.open("c-0", dir, config, new MutableClock(0), null);
+    AtomicBoolean done = new AtomicBoolean();
+    readers = Executors.newFixedThreadPool(2);
+    java.util.function.Supplier<Long> reader =
+        () -> {
+          java.util.Random rnd = new java.util.Random();
+          long reads = 0;
+          while (!done.get() || reads == 0) {
+            long end = log.logEndOffset();
+            try {
+              LogReadInfo info = log.read((long) (rnd.nextDouble() * end), 4000, Long.MAX_VALUE);
+              for (RecordBatch b : TestBatches.batches(info.records())) {
+                assertThat(b.isValid()).isTrue();
+              }
+              reads++;
+            } catch (OffsetOutOfRangeException expected) {
+              // the end moved back under us: a truncation, not an error
+            }
+          }
+          return reads;
+        };
+    List<Future<Long>> results = List.of(readers.submit(reader::get), readers.submit(reader::get));
+    for (int i = 0; i < 600; i++) {
+      log.appendAsLeader(TestBatches.batch(1 + i % 4, i, 30 + i % 200), 0);
+      if (i % 7 == 6) {
+        log.truncateTo(Math.max(0, log.logEndOffset() - 1 - i % 9));
+      }
+    }
+    done.set(true);
+    for (Future<Long> f : results) {
+      assertThat(f.get(60, TimeUnit.SECONDS)).isPositive();
+    }
+  }
+
   /** Reads from random offsets until told to stop; returns the number of batches checked. */
   private long readUntil(AtomicBoolean done) {
     java.util.Random rnd = new java.util.Random();
