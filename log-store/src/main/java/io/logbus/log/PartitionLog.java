@@ -723,17 +723,10 @@ public final class PartitionLog implements AutoCloseable {
       recoveryPoint = Math.min(recoveryPoint, logEndOffset);
     }
     failPendingFrom(logEndOffset);
-    rebuildProducerState();
-  }
-
-  /** Rebuilds producer state from the batch headers of the whole log (after a truncation). */
-  void rebuildProducerState() throws IOException {
-    producerState.clear();
-    for (LogSegment s : segments.values()) {
-      FileBatchScanner scan = new FileBatchScanner(s.channel(), 0, s.size(), false);
-      while (scan.next()) {
-        producerState.applyBatch(scan.batch());
-      }
+    if (logEndOffset == logStartOffset()) {
+      producerState.clear();
+    } else {
+      producerState.truncateTo(logEndOffset);
     }
   }
 

@@ -174,6 +174,22 @@ final class ProducerStateManager {
     producers.computeIfAbsent(pid, id -> new ProducerEntry(epoch)).add(epoch, b);
   }
 
+  /**
+   * Forgets batches at or above {@code offset} (the log was truncated there), and producers left
+   * with none. Cheaper than a rebuild from the log, which a follower would pay at every leader
+   * change; the price is that a producer whose remembered batches were all truncated is unknown
+   * afterwards (its next sequence is accepted, as for any unknown producer).
+   */
+  void truncateTo(long offset) {
+    producers
+        .values()
+        .removeIf(
+            e -> {
+              e.batches.removeIf(b -> b.lastOffset() >= offset);
+              return e.batches.isEmpty();
+            });
+  }
+
   void clear() {
     producers = new HashMap<>();
   }

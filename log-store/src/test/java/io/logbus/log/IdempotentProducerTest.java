@@ -111,4 +111,19 @@ class IdempotentProducerTest {
     assertThat(again.duplicate()).isFalse();
     assertThat(again.firstOffset()).isEqualTo(2);
   }
+
+  @Test
+  void truncationKeepsTheBatchesBelowTheCut() {
+    reopen();
+    log.appendAsLeader(TestBatches.idempotent(7, (short) 0, 0, 2), 0);
+    log.appendAsLeader(TestBatches.idempotent(7, (short) 0, 2, 2), 0);
+    log.truncateTo(2);
+    assertThat(log.appendAsLeader(TestBatches.idempotent(7, (short) 0, 0, 2), 1).duplicate())
+        .isTrue();
+    assertThatThrownBy(() -> log.appendAsLeader(TestBatches.idempotent(7, (short) 0, 3, 1), 1))
+        .isInstanceOf(OutOfOrderSequenceException.class);
+    log.truncateFullyAndStartAt(50);
+    assertThat(log.appendAsLeader(TestBatches.idempotent(7, (short) 0, 9, 1), 1).firstOffset())
+        .isEqualTo(50);
+  }
 }
