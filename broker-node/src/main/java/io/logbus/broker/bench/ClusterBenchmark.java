@@ -225,8 +225,9 @@ public final class ClusterBenchmark {
                     if (r.getError() == ErrorCode.NONE && sent != null) {
                       latency.recordValue(System.nanoTime() - sent);
                       records.addAndGet(BATCH_RECORDS);
-                    } else {
-                      errors.incrementAndGet();
+                    } else if (errors.incrementAndGet() == 1) {
+                      System.err.println(
+                          "first produce error: " + r.getError() + " " + r.getErrorMessage());
                     }
                     window.release();
                   }
