@@ -25,6 +25,8 @@ final class FileBatchScanner {
   }
 
   private static final int DEFAULT_CHUNK = 256 * 1024;
+  private static final int LARGE_BATCH = 8 * 1024;
+  private int previousSize;
 
   private final FileChannel channel;
   private final long end;
@@ -50,6 +52,7 @@ final class FileBatchScanner {
 
   boolean next() throws IOException {
     position += size;
+    previousSize = size;
     size = 0;
     long left = end - position;
     if (left == 0) {
@@ -98,7 +101,10 @@ final class FileBatchScanner {
     if (position >= bufStart && position + n <= bufStart + buf.limit()) {
       return;
     }
-    int want = (int) Math.min(Math.max(n, DEFAULT_CHUNK), end - position);
+    // A header-only scan over large batches reads just the headers: one small read per batch
+    // beats reading every byte of the segment to look at 61 of each batch.
+    int chunk = !wholeBatches && previousSize > LARGE_BATCH ? n : DEFAULT_CHUNK;
+    int want = (int) Math.min(Math.max(n, chunk), end - position);
     if (buf.capacity() < want) {
       buf = ByteBuffer.allocate(want);
     }
