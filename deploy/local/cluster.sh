@@ -26,8 +26,8 @@ script_dir="$(cd -P "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd -P "$script_dir/../.." && pwd)"
 jar="${LOGBUS_JAR:-$root/cli/target/logbus.jar}"
 home_rel="${LOGBUS_HOME:-./.logbus}"
-mkdir -p "$home_rel"
-home="$(cd -P "$home_rel" && pwd)"
+# Absolute, without creating it: only `up` creates the folder.
+home="$(realpath -m "$home_rel")"
 stop_seconds="${LOGBUS_STOP_SECONDS:-20}"
 wait_seconds="${LOGBUS_WAIT_SECONDS:-120}"
 node_opts="${LOGBUS_NODE_OPTS:--Xms256m -Xmx1g}"
@@ -189,6 +189,8 @@ up)
     done
   fi
   nodes="$n"
+  mkdir -p "$home"
+  home="$(cd -P "$home" && pwd)"
   port_base="${LOGBUS_PORT_BASE:-19090}"
   [[ "$port_base" =~ ^[0-9]+$ ]] && [ "$port_base" -ge 1024 ] && [ "$port_base" -le 65000 ] ||
     die "LOGBUS_PORT_BASE must be 1024..65000, got '$port_base'"
