@@ -158,6 +158,47 @@ class LogbusNodeTest {
       acked.add("r" + i);
     }
 
+    // Bad admin input: a typed error per item, nothing created.
+    var bad =
+        admin.createTopics(
+            CreateTopicsRequest.newBuilder()
+                .addTopics(
+                    TopicSpec.newBuilder()
+                        .setName("bad/name")
+                        .setPartitions(1)
+                        .setReplicationFactor(1))
+                .addTopics(
+                    TopicSpec.newBuilder()
+                        .setName("t-zero")
+                        .setPartitions(0)
+                        .setReplicationFactor(1))
+                .addTopics(
+                    TopicSpec.newBuilder().setName("t-rf").setPartitions(1).setReplicationFactor(5))
+                .addTopics(
+                    TopicSpec.newBuilder().setName(TOPIC).setPartitions(1).setReplicationFactor(1))
+                .build());
+    assertThat(bad.getTopicsList())
+        .extracting(t -> t.getError())
+        .containsExactly(
+            ErrorCode.INVALID_TOPIC,
+            ErrorCode.INVALID_PARTITIONS,
+            ErrorCode.INVALID_REPLICATION_FACTOR,
+            ErrorCode.TOPIC_ALREADY_EXISTS);
+    var unknown =
+        admin.describeTopics(DescribeTopicsRequest.newBuilder().addTopics("t-rf").build());
+    assertThat(unknown.getTopics(0).getError()).isEqualTo(ErrorCode.UNKNOWN_TOPIC);
+    assertThat(
+            admin
+                .describeConfigs(
+                    io.logbus.proto.DescribeConfigsRequest.newBuilder().setTopic("nope").build())
+                .getError())
+        .isEqualTo(ErrorCode.UNKNOWN_TOPIC);
+    var configs =
+        admin.describeConfigs(
+            io.logbus.proto.DescribeConfigsRequest.newBuilder().setTopic(TOPIC).build());
+    assertThat(configs.getConfigsMap()).containsEntry("min.insync.replicas", "2");
+    assertThat(configs.getEffectiveMap()).containsKey("segment.bytes");
+
     var described =
         admin.describeTopics(DescribeTopicsRequest.newBuilder().addTopics(TOPIC).build());
     assertThat(described.getTopics(0).getPartitions(0).getLogEndOffset()).isEqualTo(10);
