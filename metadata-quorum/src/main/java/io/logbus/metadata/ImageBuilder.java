@@ -39,7 +39,10 @@ final class ImageBuilder {
 
   private final MetadataImage base;
   private final Map<Integer, BrokerRegistration> brokers;
-  private final Map<String, TopicImage> topics;
+  // Copy-on-write: starts as the base image's (read-only) map and is copied on the first change,
+  // and again after build() handed the current map to an image.
+  private Map<String, TopicImage> topics;
+  private boolean topicsShared;
   private long nextProducerId;
 
   final Set<Integer> dirtyBrokers = new HashSet<>();
@@ -58,7 +61,8 @@ final class ImageBuilder {
   ImageBuilder(MetadataImage base) {
     this.base = base;
     this.brokers = new HashMap<>(base.brokers());
-    this.topics = new HashMap<>(base.topics());
+    this.topics = base.topics();
+    this.topicsShared = true;
     this.nextProducerId = base.nextProducerId();
   }
 
@@ -80,8 +84,17 @@ final class ImageBuilder {
   }
 
   MetadataImage build(long index, long term) {
+    topicsShared = true;
     return new MetadataImage(
         brokers, topics, nextProducerId, index, term, base.quorumLeaderId(), base.voters());
+  }
+
+  private Map<String, TopicImage> writableTopics() {
+    if (topicsShared) {
+      topics = new HashMap<>(topics);
+      topicsShared = false;
+    }
+    return topics;
   }
 
   private void registerBroker(RegisterBroker r) {
@@ -125,9 +138,10 @@ final class ImageBuilder {
     for (PartitionAssignment a : r.getPartitionsList()) {
       parts.add(initialState(a));
     }
-    topics.put(
-        r.getName(),
-        new TopicImage(r.getName(), UUID.fromString(r.getTopicId()), r.getConfigsMap(), parts));
+    writableTopics()
+        .put(
+            r.getName(),
+            new TopicImage(r.getName(), UUID.fromString(r.getTopicId()), r.getConfigsMap(), parts));
     dirtyTopics.add(r.getName());
     deletedTopics.remove(r.getName());
     markPartitions(r.getName(), 0, parts.size());
@@ -139,7 +153,7 @@ final class ImageBuilder {
       LOG.warn("skipping DeleteTopic {} {}: not present", r.getName(), r.getTopicId());
       return;
     }
-    topics.remove(r.getName());
+    writableTopics().remove(r.getName());
     dirtyTopics.add(r.getName());
     dirtyPartitions.remove(r.getName());
     deletedTopics.merge(r.getName(), t.partitionCount(), Math::max);
@@ -159,7 +173,7 @@ final class ImageBuilder {
       parts.add(initialState(a));
     }
     int before = t.partitionCount();
-    topics.put(t.name(), new TopicImage(t.name(), t.id(), t.configs(), parts));
+    writableTopics().put(t.name(), new TopicImage(t.name(), t.id(), t.configs(), parts));
     dirtyTopics.add(t.name());
     markPartitions(t.name(), before, parts.size());
   }
@@ -183,7 +197,7 @@ final class ImageBuilder {
             r.getPartitionEpoch(),
             r.getReplicasList(),
             r.getIsrList()));
-    topics.put(t.name(), new TopicImage(t.name(), t.id(), t.configs(), parts));
+    writableTopics().put(t.name(), new TopicImage(t.name(), t.id(), t.configs(), parts));
     markPartitions(t.name(), r.getPartition(), r.getPartition() + 1);
   }
 
@@ -195,7 +209,7 @@ final class ImageBuilder {
     Map<String, String> configs = new LinkedHashMap<>(t.configs());
     r.getDeleteList().forEach(configs::remove);
     configs.putAll(r.getSetMap());
-    topics.put(t.name(), new TopicImage(t.name(), t.id(), configs, t.partitions()));
+    writableTopics().put(t.name(), new TopicImage(t.name(), t.id(), configs, t.partitions()));
     dirtyTopics.add(t.name());
   }
 

@@ -19,7 +19,8 @@ public final class MetadataImage {
       new MetadataImage(Map.of(), Map.of(), 0L, -1L, 0L, -1, List.of());
 
   private final SortedMap<Integer, BrokerRegistration> brokers;
-  private final SortedMap<String, TopicImage> topics;
+  // Unmodifiable view of a map no one else holds a writable reference to (see ImageBuilder).
+  private final Map<String, TopicImage> topics;
   private final long nextProducerId;
   private final long lastAppliedIndex;
   private final long lastAppliedTerm;
@@ -35,7 +36,9 @@ public final class MetadataImage {
       int quorumLeaderId,
       List<Integer> voters) {
     this.brokers = Collections.unmodifiableSortedMap(new TreeMap<>(brokers));
-    this.topics = Collections.unmodifiableSortedMap(new TreeMap<>(topics));
+    // Not copied: callers hand over a map they never write again. Copying every topic for every
+    // applied entry would make each metadata write cost O(topics).
+    this.topics = Collections.unmodifiableMap(topics);
     this.nextProducerId = nextProducerId;
     this.lastAppliedIndex = lastAppliedIndex;
     this.lastAppliedTerm = lastAppliedTerm;
@@ -51,7 +54,8 @@ public final class MetadataImage {
     return Optional.ofNullable(brokers.get(id));
   }
 
-  public SortedMap<String, TopicImage> topics() {
+  /** Topics by name (unordered; sort the keys if order matters). */
+  public Map<String, TopicImage> topics() {
     return topics;
   }
 

@@ -38,10 +38,14 @@ final class MetadataPublisher implements AutoCloseable {
   // Confined to the dispatch thread.
   private final List<Subscription> subscriptions = new ArrayList<>();
   private MetadataImage dispatched;
+  // The highest index that may have carried records a subscriber could have missed; entries
+  // after it were Raft no-ops, so a subscriber at or past it needs no snapshot.
+  private long lastRecordIndex;
 
   MetadataPublisher(String name, MetadataImage initial) {
     this.name = name;
     this.dispatched = initial;
+    this.lastRecordIndex = initial.lastAppliedIndex();
     this.executor =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -60,6 +64,7 @@ final class MetadataPublisher implements AutoCloseable {
     submit(
         () -> {
           dispatched = image;
+          lastRecordIndex = image.lastAppliedIndex();
           for (Subscription s : subscriptions) {
             if (s.position < image.lastAppliedIndex()) {
               safely(s, () -> s.listener.onSnapshot(image));
@@ -78,7 +83,7 @@ final class MetadataPublisher implements AutoCloseable {
     submit(
         () -> {
           Subscription s = new Subscription(listener, afterIndex);
-          if (afterIndex < dispatched.lastAppliedIndex()) {
+          if (afterIndex < lastRecordIndex) {
             MetadataImage image = dispatched;
             safely(s, () -> listener.onSnapshot(image));
             s.position = image.lastAppliedIndex();
@@ -89,6 +94,7 @@ final class MetadataPublisher implements AutoCloseable {
 
   private void deliver(long index, List<MetadataRecord> records, MetadataImage imageAfter) {
     dispatched = imageAfter;
+    lastRecordIndex = index;
     for (Subscription s : subscriptions) {
       if (index <= s.position) {
         continue;

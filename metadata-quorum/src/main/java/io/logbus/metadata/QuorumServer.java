@@ -138,6 +138,9 @@ final class QuorumServer implements AutoCloseable {
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(segment));
     RaftServerConfigKeys.Log.setPreallocatedSize(
         p, SizeInBytes.valueOf(Math.min(segment, 64 * 1024)));
+    // Send appends to followers as soon as they are in the log; Ratis' default waits 10 ms to
+    // batch, which would be most of a metadata commit's latency.
+    RaftServerConfigKeys.Log.Appender.setWaitTimeMin(p, TimeDuration.ZERO);
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(config.requestTimeout()));
     return p;

@@ -17,8 +17,8 @@ import java.util.function.Consumer;
 
 /** N quorum members in this JVM on loopback, on free ports, with short election timeouts. */
 final class QuorumCluster implements AutoCloseable {
-  static final Duration ELECTION_MIN = Duration.ofMillis(300);
-  static final Duration ELECTION_MAX = Duration.ofMillis(600);
+  static final Duration ELECTION_MIN = Duration.ofMillis(600);
+  static final Duration ELECTION_MAX = Duration.ofMillis(1200);
   static final Duration WAIT = Duration.ofSeconds(30);
 
   final Path dir;
