@@ -339,6 +339,10 @@ public final class PartitionLog implements AutoCloseable {
    */
   void groupFlush() {
     flushQueued.set(false);
+    if (closed) {
+      // close() and deleteFiles() complete or fail the waiting futures themselves.
+      return;
+    }
     long target = logEndOffset;
     long from = recoveryPoint;
     if (target > from) {
@@ -409,7 +413,7 @@ public final class PartitionLog implements AutoCloseable {
   }
 
   private void requeue() {
-    if (flusher != null) {
+    if (flusher != null && !closed) {
       flusher.requestFlush(this);
     }
   }

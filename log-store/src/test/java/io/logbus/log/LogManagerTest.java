@@ -204,4 +204,23 @@ class LogManagerTest {
         .atMost(java.time.Duration.ofSeconds(10))
         .until(() -> log.recoveryPoint() >= rolledEnd);
   }
+
+  @Test
+  void deletingALogWithPendingFlushesFailsThemAndLeavesTheFlusherIdle() throws Exception {
+    open();
+    PartitionLog log = manager.getOrCreate("d", 0, LogConfig.defaults());
+    List<CompletableFuture<Void>> futures = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      futures.add(log.appendAsLeader(TestBatches.batch(1, 1), 0).durable());
+    }
+    manager.delete("d", 0);
+    for (CompletableFuture<Void> f : futures) {
+      // Either flushed before the delete or failed by it; none is left waiting.
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(f::isDone);
+    }
+    long fsyncs = log.groupFsyncCount();
+    PartitionLog other = manager.getOrCreate("d", 1, LogConfig.defaults());
+    other.appendAsLeader(TestBatches.batch(1, 1), 0).durable().get(10, TimeUnit.SECONDS);
+    assertThat(log.groupFsyncCount()).isEqualTo(fsyncs);
+  }
 }
