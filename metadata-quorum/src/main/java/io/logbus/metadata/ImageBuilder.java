@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,7 +92,8 @@ final class ImageBuilder {
 
   private Map<String, TopicImage> writableTopics() {
     if (topicsShared) {
-      topics = new HashMap<>(topics);
+      // From a sorted map TreeMap copies in linear time, without comparing keys.
+      topics = new TreeMap<>(topics);
       topicsShared = false;
     }
     return topics;

@@ -19,8 +19,8 @@ public final class MetadataImage {
       new MetadataImage(Map.of(), Map.of(), 0L, -1L, 0L, -1, List.of());
 
   private final SortedMap<Integer, BrokerRegistration> brokers;
-  // Unmodifiable view of a map no one else holds a writable reference to (see ImageBuilder).
-  private final Map<String, TopicImage> topics;
+  // Unmodifiable view of a sorted map no one else writes to any more (see ImageBuilder).
+  private final SortedMap<String, TopicImage> topics;
   private final long nextProducerId;
   private final long lastAppliedIndex;
   private final long lastAppliedTerm;
@@ -36,9 +36,13 @@ public final class MetadataImage {
       int quorumLeaderId,
       List<Integer> voters) {
     this.brokers = Collections.unmodifiableSortedMap(new TreeMap<>(brokers));
-    // Not copied: callers hand over a map they never write again. Copying every topic for every
-    // applied entry would make each metadata write cost O(topics).
-    this.topics = Collections.unmodifiableMap(topics);
+    // Not copied when already sorted: callers hand over a map they never write again. Sorting
+    // every topic for every applied entry would make each metadata write cost O(n log n).
+    this.topics =
+        Collections.unmodifiableSortedMap(
+            topics instanceof SortedMap<String, TopicImage> sorted
+                ? sorted
+                : new TreeMap<>(topics));
     this.nextProducerId = nextProducerId;
     this.lastAppliedIndex = lastAppliedIndex;
     this.lastAppliedTerm = lastAppliedTerm;
@@ -54,8 +58,8 @@ public final class MetadataImage {
     return Optional.ofNullable(brokers.get(id));
   }
 
-  /** Topics by name (unordered; sort the keys if order matters). */
-  public Map<String, TopicImage> topics() {
+  /** Topics by name, in name order. */
+  public SortedMap<String, TopicImage> topics() {
     return topics;
   }
 
