@@ -50,6 +50,13 @@ class FailoverTest {
       acknowledged.add("before-" + i);
     }
     int old = leader.nodeId();
+    // Requests in flight while the controller dies: each commits or fails retriably.
+    MetadataQuorum client = cluster.live().stream().filter(q -> q != leader).findFirst().get();
+    List<java.util.concurrent.CompletableFuture<io.logbus.proto.CreateTopicsResponse>> inFlight =
+        new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      inFlight.add(client.controller().createTopics(Requests.create("during-" + i, 1, 3)));
+    }
     cluster.stop(old);
     seenByNode.remove(old);
     long killed = System.nanoTime();
@@ -59,6 +66,25 @@ class FailoverTest {
         .isEqualTo(ErrorCode.NONE);
     Duration failover = Duration.ofNanos(System.nanoTime() - killed);
     acknowledged.add("after");
+    for (int i = 0; i < inFlight.size(); i++) {
+      String name = "during-" + i;
+      try {
+        ErrorCode e =
+            inFlight
+                .get(i)
+                .get(Requests.TIMEOUT_S, java.util.concurrent.TimeUnit.SECONDS)
+                .getTopics(0)
+                .getError();
+        assertThat(e).isEqualTo(ErrorCode.NONE);
+      } catch (java.util.concurrent.ExecutionException e) {
+        assertThat(e.getCause()).isInstanceOf(NotControllerException.class);
+        assertThat(((ControllerException) e.getCause()).retriable()).isTrue();
+        // The retry at the new controller: created now, or it had committed before the kill.
+        assertThat(Requests.createTopic(any, name, 1, 3).getTopics(0).getError())
+            .isIn(ErrorCode.NONE, ErrorCode.TOPIC_ALREADY_EXISTS);
+      }
+      acknowledged.add(name);
+    }
     MetadataQuorum newLeader = cluster.awaitController();
     assertThat(newLeader.nodeId()).isNotEqualTo(old);
     assertThat(failover).isLessThan(Duration.ofSeconds(20));
