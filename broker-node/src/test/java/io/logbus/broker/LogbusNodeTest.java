@@ -90,11 +90,15 @@ class LogbusNodeTest {
                 .build());
   }
 
+  /** The partition as {@code askNode} sees it; an empty one while its metadata lags behind. */
   private PartitionMetadata partition(int askNode) {
-    return BrokerServiceGrpc.newBlockingStub(channel(askNode))
-        .metadata(MetadataRequest.newBuilder().addTopics(TOPIC).build())
-        .getTopics(0)
-        .getPartitions(0);
+    var topic =
+        BrokerServiceGrpc.newBlockingStub(channel(askNode))
+            .metadata(MetadataRequest.newBuilder().addTopics(TOPIC).build())
+            .getTopics(0);
+    return topic.getPartitionsCount() == 0
+        ? PartitionMetadata.getDefaultInstance()
+        : topic.getPartitions(0);
   }
 
   private PartitionProduceResult send(int node, String value) {
