@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,8 +49,7 @@ final class ActiveController implements ControllerRequestHandler, AutoCloseable 
   private final BrokerHeartbeats heartbeats;
   private final Supplier<UUID> ids;
   private final ScheduledExecutorService ticker;
-  private final java.util.concurrent.atomic.AtomicLong ticks =
-      new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong ticks = new AtomicLong();
 
   private final Object lock = new Object();
   // Guarded by lock.

@@ -212,15 +212,13 @@ final class BrokerRequests {
     }
     PartitionChange pc = PartitionElections.change(t, p, p.leader(), isr).orElseThrow();
     PartitionState after =
-        MetadataStoreFormat.fromStored(
-            io.logbus.proto.metadata.StoredPartition.newBuilder()
-                .setPartition(pc.getPartition())
-                .setLeader(pc.getLeader())
-                .setLeaderEpoch(pc.getLeaderEpoch())
-                .setPartitionEpoch(pc.getPartitionEpoch())
-                .addAllReplicas(pc.getReplicasList())
-                .addAllIsr(pc.getIsrList())
-                .build());
+        new PartitionState(
+            pc.getPartition(),
+            pc.getLeader(),
+            pc.getLeaderEpoch(),
+            pc.getPartitionEpoch(),
+            pc.getReplicasList(),
+            pc.getIsrList());
     return new Decision(
         List.of(MetadataRecord.newBuilder().setPartitionChange(pc).build()), altered(after));
   }

@@ -19,6 +19,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -243,7 +244,7 @@ final class ClusterState implements AutoCloseable {
   /** Every stored key and value as "cf key=value" hex lines, for diagnosing a digest mismatch. */
   List<String> dump() {
     List<String> out = new ArrayList<>();
-    java.util.HexFormat hex = java.util.HexFormat.of();
+    HexFormat hex = HexFormat.of();
     for (String name : MetadataStoreFormat.COLUMN_FAMILIES) {
       try (RocksIterator it = db.newIterator(cf(name))) {
         for (it.seekToFirst(); it.isValid(); it.next()) {

@@ -1,6 +1,7 @@
 package io.logbus.metadata;
 
 import io.logbus.proto.metadata.MetadataRecord;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -33,8 +34,20 @@ final class MetadataPublisher implements AutoCloseable {
     }
   }
 
+  /** Bounds of the replay history: entries, and topics summed over the images they hold. */
+  static final int HISTORY_MAX_ENTRIES = 4096;
+
+  static final long HISTORY_MAX_TOPIC_REFS = 2_000_000;
+
+  private record Delivered(long index, List<MetadataRecord> records, MetadataImage image) {}
+
   private final String name;
   private final ExecutorService executor;
+  // Recent entries with records, so a subscriber slightly behind gets records, not a snapshot.
+  // Every record-bearing entry after historyFloor is in it. Confined to the dispatch thread.
+  private final ArrayDeque<Delivered> history = new ArrayDeque<>();
+  private long historyFloor;
+  private long historyTopicRefs;
   // Confined to the dispatch thread.
   private final List<Subscription> subscriptions = new ArrayList<>();
   private MetadataImage dispatched;
@@ -46,6 +59,7 @@ final class MetadataPublisher implements AutoCloseable {
     this.name = name;
     this.dispatched = initial;
     this.lastRecordIndex = initial.lastAppliedIndex();
+    this.historyFloor = initial.lastAppliedIndex();
     this.executor =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -65,6 +79,9 @@ final class MetadataPublisher implements AutoCloseable {
         () -> {
           dispatched = image;
           lastRecordIndex = image.lastAppliedIndex();
+          history.clear();
+          historyTopicRefs = 0;
+          historyFloor = image.lastAppliedIndex();
           for (Subscription s : subscriptions) {
             if (s.position < image.lastAppliedIndex()) {
               safely(s, () -> s.listener.onSnapshot(image));
@@ -83,7 +100,16 @@ final class MetadataPublisher implements AutoCloseable {
     submit(
         () -> {
           Subscription s = new Subscription(listener, afterIndex);
-          if (afterIndex < lastRecordIndex) {
+          if (afterIndex < lastRecordIndex && afterIndex >= historyFloor) {
+            for (Delivered d : history) {
+              if (d.index() > afterIndex) {
+                for (MetadataRecord r : d.records()) {
+                  safely(s, () -> listener.onRecord(d.index(), r, d.image()));
+                }
+                s.position = d.index();
+              }
+            }
+          } else if (afterIndex < lastRecordIndex) {
             MetadataImage image = dispatched;
             safely(s, () -> listener.onSnapshot(image));
             s.position = image.lastAppliedIndex();
@@ -95,6 +121,7 @@ final class MetadataPublisher implements AutoCloseable {
   private void deliver(long index, List<MetadataRecord> records, MetadataImage imageAfter) {
     dispatched = imageAfter;
     lastRecordIndex = index;
+    remember(new Delivered(index, records, imageAfter));
     for (Subscription s : subscriptions) {
       if (index <= s.position) {
         continue;
@@ -103,6 +130,16 @@ final class MetadataPublisher implements AutoCloseable {
         safely(s, () -> s.listener.onRecord(index, r, imageAfter));
       }
       s.position = index;
+    }
+  }
+
+  private void remember(Delivered d) {
+    history.addLast(d);
+    historyTopicRefs += d.image().topics().size() + 1;
+    while (history.size() > HISTORY_MAX_ENTRIES || historyTopicRefs > HISTORY_MAX_TOPIC_REFS) {
+      Delivered old = history.removeFirst();
+      historyTopicRefs -= old.image().topics().size() + 1;
+      historyFloor = old.index();
     }
   }
 

@@ -3,6 +3,7 @@ package io.logbus.metadata;
 import io.logbus.proto.metadata.PartitionChange;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -77,12 +78,12 @@ final class PartitionElections {
     return changes;
   }
 
-  static java.util.Optional<PartitionChange> change(
+  static Optional<PartitionChange> change(
       TopicImage t, PartitionState p, int leader, List<Integer> isr) {
     if (leader == p.leader() && isr.equals(p.isr())) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
-    return java.util.Optional.of(
+    return Optional.of(
         PartitionChange.newBuilder()
             .setTopic(t.name())
             .setTopicId(t.id().toString())

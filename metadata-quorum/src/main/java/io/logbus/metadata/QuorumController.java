@@ -17,6 +17,7 @@ import io.logbus.proto.metadata.BrokerRegistrationRequest;
 import io.logbus.proto.metadata.ControllerRequest;
 import io.logbus.proto.metadata.ControllerResponse;
 import io.logbus.proto.metadata.Endpoint;
+import io.logbus.proto.metadata.ReadBarrierRequest;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,6 +34,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -201,10 +203,10 @@ final class QuorumController implements Controller {
   }
 
   /** A linearizable read barrier served by this node after Ratis' read index. */
-  CompletableFuture<Void> readBarrier(org.apache.ratis.protocol.RaftPeerId self) {
+  CompletableFuture<Void> readBarrier(RaftPeerId self) {
     ControllerRequest req =
         ControllerRequest.newBuilder()
-            .setReadBarrier(io.logbus.proto.metadata.ReadBarrierRequest.getDefaultInstance())
+            .setReadBarrier(ReadBarrierRequest.getDefaultInstance())
             .build();
     return CompletableFuture.supplyAsync(
         () -> {

@@ -67,14 +67,36 @@ class SubscribeTest {
   }
 
   @Test
-  void subscriberBehindTheStateStartsWithASnapshotThenRecords() throws Exception {
+  void subscriberBehindRecentRecordsGetsThemReplayedNotASnapshot() throws Exception {
+    cluster = QuorumCluster.start(dir, 1);
+    MetadataQuorum q = cluster.awaitController();
+    Requests.registerBrokers(q, 1);
+    long mark = q.image().lastAppliedIndex();
+    Requests.createTopic(q, "missed-1", 1, 1);
+    Requests.createTopic(q, "missed-2", 1, 1);
+    Recorder r = new Recorder();
+    q.subscribe(mark, r);
+    Requests.createTopic(q, "live", 1, 1);
+    await().atMost(QuorumCluster.WAIT).until(() -> r.events.size() == 3);
+    assertThat(r.events)
+        .extracting(e -> e.substring(e.indexOf(' ') + 1))
+        .containsExactly("missed-1", "missed-2", "live");
+    assertThat(r.indexes).isSorted().doesNotHaveDuplicates();
+  }
+
+  @Test
+  void subscriberBehindWhatThisNodeRemembersStartsWithASnapshotThenRecords() throws Exception {
     cluster = QuorumCluster.start(dir, 1);
     MetadataQuorum q = cluster.awaitController();
     Requests.registerBrokers(q, 1);
     Requests.createTopic(q, "old", 1, 1);
+    // A restarted node loaded its state from disk: it has no history of how it got there.
+    cluster.stop(1);
+    MetadataQuorum restarted = cluster.start(1);
+    cluster.awaitController();
     Recorder r = new Recorder();
-    q.subscribe(-1, r);
-    Requests.createTopic(q, "new", 1, 1);
+    restarted.subscribe(-1, r);
+    Requests.createTopic(restarted, "new", 1, 1);
     await().atMost(QuorumCluster.WAIT).until(() -> r.events.size() == 2);
     assertThat(r.events.get(0)).startsWith("snapshot@").contains("old").doesNotContain("new");
     assertThat(r.events.get(1)).endsWith("CREATE_TOPIC new");
