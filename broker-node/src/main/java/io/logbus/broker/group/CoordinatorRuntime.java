@@ -128,11 +128,19 @@ public final class CoordinatorRuntime implements RoleListener, AutoCloseable {
     }
   }
 
+  /** Whether {@code key} is a partition this coordinator serves (the tick asks, silently). */
+  private boolean servesPartition(PartitionKey key) {
+    return key.topic().equals(GroupConfig.OFFSETS_TOPIC)
+        && key.partition() < config.offsetsTopicPartitions();
+  }
+
   private boolean isOffsetsPartition(PartitionKey key) {
     if (!key.topic().equals(GroupConfig.OFFSETS_TOPIC)) {
       return false;
     }
     if (key.partition() >= config.offsetsTopicPartitions()) {
+      // The topic was created with more partitions than this broker's setting: groups map to
+      // hash mod offsets.topic.num.partitions, so the extra partitions hold no group of ours.
       log.warn(
           "{} {} is beyond offsets.topic.num.partitions={}; not serving it",
           prefix,
@@ -165,7 +173,7 @@ public final class CoordinatorRuntime implements RoleListener, AutoCloseable {
     try {
       refreshTopics();
       for (Partition p : replicas.partitions()) {
-        if (p.role() == Partition.Role.LEADER && isOffsetsPartition(p.key())) {
+        if (p.role() == Partition.Role.LEADER && servesPartition(p.key())) {
           load(p.key().partition());
         }
       }

@@ -3,15 +3,18 @@ package io.logbus.broker.group;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.logbus.broker.BrokerConfig;
 import io.logbus.broker.LogbusNode;
 import io.logbus.group.GroupConfig;
 import io.logbus.proto.AdminServiceGrpc;
+import io.logbus.proto.BrokerServiceGrpc;
 import io.logbus.proto.ConsumerGroupHeartbeatRequest;
 import io.logbus.proto.ConsumerGroupHeartbeatResponse;
 import io.logbus.proto.CreateTopicsRequest;
+import io.logbus.proto.DeleteGroupRequest;
 import io.logbus.proto.DescribeGroupRequest;
 import io.logbus.proto.ErrorCode;
 import io.logbus.proto.FindCoordinatorRequest;
@@ -20,6 +23,7 @@ import io.logbus.proto.GroupDescription;
 import io.logbus.proto.GroupPartitionOffset;
 import io.logbus.proto.GroupServiceGrpc;
 import io.logbus.proto.ListGroupsRequest;
+import io.logbus.proto.MetadataRequest;
 import io.logbus.proto.OffsetCommitPartition;
 import io.logbus.proto.OffsetCommitRequest;
 import io.logbus.proto.OffsetCommitResponse;
@@ -27,10 +31,19 @@ import io.logbus.proto.OffsetCommitTopic;
 import io.logbus.proto.OffsetFetchPartitionResult;
 import io.logbus.proto.OffsetFetchRequest;
 import io.logbus.proto.OffsetFetchResponse;
+import io.logbus.proto.PartitionMetadata;
+import io.logbus.proto.PartitionRecords;
+import io.logbus.proto.ProduceRequest;
+import io.logbus.proto.ResetOffsetsPartitionResult;
+import io.logbus.proto.ResetOffsetsRequest;
+import io.logbus.proto.ResetOffsetsResponse;
 import io.logbus.proto.TopicPartitions;
 import io.logbus.proto.TopicSpec;
+import io.logbus.record.CompressionType;
+import io.logbus.record.RecordBatchBuilder;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -397,5 +410,111 @@ class GroupServiceClusterTest {
               return e == ErrorCode.NONE;
             });
     assertThat(committed(fetched.get())).isEqualTo(offsets);
+  }
+
+  /** Produces {@code count} records to each partition's leader; returns partition -> leader. */
+  private Map<Integer, Integer> produceToEveryPartition(
+      int partitions, java.util.function.IntUnaryOperator count) {
+    Map<Integer, Integer> leaders = new HashMap<>();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              List<PartitionMetadata> ps =
+                  BrokerServiceGrpc.newBlockingStub(channel(1))
+                      .metadata(MetadataRequest.newBuilder().addTopics(TOPIC).build())
+                      .getTopics(0)
+                      .getPartitionsList();
+              ps.forEach(p -> leaders.put(p.getPartition(), p.getLeader()));
+              return ps.size() == partitions && ps.stream().allMatch(p -> p.getLeader() > 0);
+            });
+    for (int p = 0; p < partitions; p++) {
+      RecordBatchBuilder batch = new RecordBatchBuilder(CompressionType.NONE, 0);
+      for (int i = 0; i < count.applyAsInt(p); i++) {
+        batch.append(
+            1_700_000_000_000L, null, ("r" + i).getBytes(StandardCharsets.UTF_8), List.of());
+      }
+      int partition = p;
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .ignoreExceptions()
+          .until(
+              () ->
+                  BrokerServiceGrpc.newBlockingStub(channel(leaders.get(partition)))
+                          .withDeadlineAfter(10, TimeUnit.SECONDS)
+                          .produce(
+                              ProduceRequest.newBuilder()
+                                  .setAcks(-1)
+                                  .setTimeoutMs(10_000)
+                                  .addPartitions(
+                                      PartitionRecords.newBuilder()
+                                          .setTopic(TOPIC)
+                                          .setPartition(partition)
+                                          .setRecords(ByteString.copyFrom(batch.build())))
+                                  .build())
+                          .getPartitions(0)
+                          .getError()
+                      == ErrorCode.NONE);
+    }
+    return leaders;
+  }
+
+  private Map<Integer, Long> reset(int node, ResetOffsetsRequest.Builder request) {
+    ResetOffsetsResponse answer =
+        groups(node).resetOffsets(request.setGroupId(GROUP).setTopic(TOPIC).build());
+    assertThat(answer.getError()).as(answer.getErrorMessage()).isEqualTo(ErrorCode.NONE);
+    Map<Integer, Long> out = new HashMap<>();
+    for (ResetOffsetsPartitionResult r : answer.getPartitionsList()) {
+      assertThat(r.getError()).as(r.getErrorMessage()).isEqualTo(ErrorCode.NONE);
+      out.put(r.getPartition(), r.getNewOffset());
+    }
+    return out;
+  }
+
+  @Test
+  void resetOffsetsAsksEveryPartitionsLeaderAndDeleteRemovesTheGroup() throws Exception {
+    startCluster();
+    createTopic(6);
+    Map<Integer, Integer> leaders = produceToEveryPartition(6, p -> p + 1);
+    int coordinator = coordinator(1);
+    // Replication factor 1 spreads leaders: some partitions are answered over ListOffsets.
+    assertThat(leaders.values()).anyMatch(l -> l != coordinator);
+
+    Map<Integer, Long> latest =
+        reset(coordinator, ResetOffsetsRequest.newBuilder().setToLatest(true));
+    Map<Integer, Long> expected = new HashMap<>();
+    for (int p = 0; p < 6; p++) {
+      expected.put(p, (long) p + 1);
+    }
+    assertThat(latest).isEqualTo(expected);
+    OffsetFetchResponse fetched =
+        groups(coordinator).offsetFetch(OffsetFetchRequest.newBuilder().setGroupId(GROUP).build());
+    assertThat(committed(fetched)).isEqualTo(expected);
+
+    Map<Integer, Long> earliest =
+        reset(coordinator, ResetOffsetsRequest.newBuilder().setToEarliest(true));
+    assertThat(earliest.values()).containsOnly(0L).hasSize(6);
+    GroupDescription described =
+        groups(coordinator)
+            .describeGroup(DescribeGroupRequest.newBuilder().addGroupIds(GROUP).build())
+            .getGroups(0);
+    assertThat(described.getOffsetsList()).hasSize(6);
+    for (GroupPartitionOffset row : described.getOffsetsList()) {
+      assertThat(row.getCommittedOffset()).isZero();
+      assertThat(row.getLogEndOffset()).isEqualTo(row.getPartition() + 1);
+      assertThat(row.getLag()).isEqualTo(row.getPartition() + 1);
+    }
+
+    var deleted =
+        groups(coordinator).deleteGroup(DeleteGroupRequest.newBuilder().addGroupIds(GROUP).build());
+    assertThat(deleted.getResults(0).getError()).isEqualTo(ErrorCode.NONE);
+    OffsetFetchResponse after =
+        groups(coordinator).offsetFetch(OffsetFetchRequest.newBuilder().setGroupId(GROUP).build());
+    if (after.getError() == ErrorCode.NONE) {
+      assertThat(committed(after).values()).allMatch(o -> o == -1L);
+    } else {
+      assertThat(after.getError()).isEqualTo(ErrorCode.GROUP_ID_NOT_FOUND);
+    }
   }
 }
