@@ -284,7 +284,16 @@ public final class CoordinatorRuntime implements RoleListener, AutoCloseable {
   @Override
   public void close() {
     ticks.cancel(false);
-    thread.shutdownNow();
+    // shutdown, not shutdownNow: an interrupt during a segment read would close the log's
+    // FileChannel (ClosedByInterruptException) under the broker, which still has to flush it.
+    thread.shutdown();
+    try {
+      if (!thread.awaitTermination(5, TimeUnit.SECONDS)) {
+        log.warn("{} groups thread still busy after 5 s; leaving it", prefix);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     partitionOffsets.close();
   }
 }

@@ -146,6 +146,17 @@ class GroupServiceClusterTest {
     FindCoordinatorResponse answer = found.get();
     assertThat(answer.getPort()).isEqualTo(nodes.get(answer.getNodeId()).port());
     assertThat(answer.getHost()).isEqualTo("127.0.0.1");
+    // The asked broker's image may name the leader before the leader has applied it and loaded
+    // the partition: until then it answers NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () ->
+                groups(answer.getNodeId())
+                        .offsetFetch(OffsetFetchRequest.newBuilder().setGroupId(GROUP).build())
+                        .getError()
+                    == ErrorCode.NONE);
     return answer.getNodeId();
   }
 
@@ -436,6 +447,7 @@ class GroupServiceClusterTest {
             1_700_000_000_000L, null, ("r" + i).getBytes(StandardCharsets.UTF_8), List.of());
       }
       int partition = p;
+      ByteString records = ByteString.copyFrom(batch.build());
       await()
           .atMost(Duration.ofSeconds(30))
           .ignoreExceptions()
@@ -451,7 +463,7 @@ class GroupServiceClusterTest {
                                       PartitionRecords.newBuilder()
                                           .setTopic(TOPIC)
                                           .setPartition(partition)
-                                          .setRecords(ByteString.copyFrom(batch.build())))
+                                          .setRecords(records))
                                   .build())
                           .getPartitions(0)
                           .getError()
