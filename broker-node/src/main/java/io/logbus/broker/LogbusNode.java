@@ -1,5 +1,8 @@
 package io.logbus.broker;
 
+import io.logbus.broker.group.CoordinatorRuntime;
+import io.logbus.broker.group.GroupServiceImpl;
+import io.logbus.group.GroupConfig;
 import io.logbus.log.PartitionLog;
 import io.logbus.metadata.Controller;
 import io.logbus.metadata.HeartbeatResult;
@@ -17,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +43,7 @@ public final class LogbusNode implements AutoCloseable {
   private final Broker broker;
   private final MetadataApplier applier;
   private final HttpEndpoint http;
+  private final CoordinatorRuntime groups;
   private final ScheduledExecutorService heartbeats;
   private final String incarnationId = UUID.randomUUID().toString();
   private final String prefix;
@@ -48,7 +53,7 @@ public final class LogbusNode implements AutoCloseable {
   private volatile boolean orphansCleaned;
   private volatile boolean closed;
 
-  private LogbusNode(BrokerConfig config) {
+  private LogbusNode(BrokerConfig config, GroupConfig groupConfig) {
     this.config = config;
     this.prefix = "[node-" + config.nodeId() + "]";
     String voters =
@@ -67,6 +72,8 @@ public final class LogbusNode implements AutoCloseable {
     this.quorum = MetadataQuorum.start(quorumConfig);
     Broker started = null;
     HttpEndpoint endpoint = null;
+    // Built inside the broker's service factory (it needs the replica manager); kept for close().
+    AtomicReference<CoordinatorRuntime> groupRuntime = new AtomicReference<>();
     try {
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       ImageClusterMetadata cluster =
@@ -91,19 +98,26 @@ public final class LogbusNode implements AutoCloseable {
                   cluster,
                   registry,
                   clock,
-                  replicas ->
-                      List.of(
-                          new AdminServiceImpl(
-                              controller,
-                              quorum::image,
-                              quorum::linearizableImage,
-                              replicas,
-                              cluster,
-                              io.logbus.log.LogConfig.fromMap(
-                                  config.topicDefaults(), io.logbus.log.LogConfig.defaults()),
-                              quorumConfig.clusterId(),
-                              Runnable::run))));
+                  replicas -> {
+                    CoordinatorRuntime runtime =
+                        new CoordinatorRuntime(
+                            groupConfig, replicas, cluster, quorum::image, controller, clock);
+                    groupRuntime.set(runtime);
+                    return List.of(
+                        new GroupServiceImpl(runtime),
+                        new AdminServiceImpl(
+                            controller,
+                            quorum::image,
+                            quorum::linearizableImage,
+                            replicas,
+                            cluster,
+                            io.logbus.log.LogConfig.fromMap(
+                                config.topicDefaults(), io.logbus.log.LogConfig.defaults()),
+                            quorumConfig.clusterId(),
+                            Runnable::run));
+                  }));
       this.broker = started;
+      this.groups = groupRuntime.get();
       this.applier = new MetadataApplier(started, incarnationId);
       quorum.subscribe(-1, applier);
       if (config.httpPort() >= 0) {
@@ -113,6 +127,9 @@ public final class LogbusNode implements AutoCloseable {
       }
       this.http = endpoint;
     } catch (RuntimeException e) {
+      if (groupRuntime.get() != null) {
+        groupRuntime.get().close();
+      }
       if (started != null) {
         started.close();
       }
@@ -131,7 +148,12 @@ public final class LogbusNode implements AutoCloseable {
 
   /** Starts the quorum member, the broker and the HTTP port; registration continues behind. */
   public static LogbusNode start(BrokerConfig config) {
-    return new LogbusNode(config);
+    return new LogbusNode(config, GroupConfig.defaults());
+  }
+
+  /** With consumer-group settings (offsets.topic.num.partitions, session timeout, ...). */
+  public static LogbusNode start(BrokerConfig config, GroupConfig groupConfig) {
+    return new LogbusNode(config, groupConfig);
   }
 
   public int id() {
@@ -264,6 +286,7 @@ public final class LogbusNode implements AutoCloseable {
     if (http != null) {
       http.close();
     }
+    groups.close();
     broker.close();
     quorum.close();
     log.info("{} closed", prefix);

@@ -32,7 +32,19 @@ public final class NodeMain {
       System.exit(2);
       return;
     }
-    LogbusNode node = LogbusNode.start(config);
+    io.logbus.group.GroupConfig groups;
+    try (java.io.Reader reader = java.nio.file.Files.newBufferedReader(file)) {
+      java.util.Properties props = new java.util.Properties();
+      props.load(reader);
+      java.util.Map<String, String> map = new java.util.HashMap<>();
+      props.stringPropertyNames().forEach(k -> map.put(k, props.getProperty(k)));
+      groups = io.logbus.group.GroupConfig.fromProperties(map);
+    } catch (java.io.IOException | IllegalArgumentException e) {
+      System.err.println("logbus: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    LogbusNode node = LogbusNode.start(config, groups);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

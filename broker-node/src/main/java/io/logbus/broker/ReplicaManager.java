@@ -9,10 +9,12 @@ import io.logbus.proto.ErrorCode;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +42,7 @@ public final class ReplicaManager implements AutoCloseable {
   private final BrokerMetrics metrics;
   private final ReplicaFetcherManager fetchers;
   private final Map<PartitionKey, Partition> partitions = new ConcurrentHashMap<>();
+  private final List<RoleListener> roleListeners = new CopyOnWriteArrayList<>();
   private final ScheduledFuture<?> isrCheck;
   private final String prefix;
 
@@ -79,12 +82,38 @@ public final class ReplicaManager implements AutoCloseable {
 
   // ------------------------------------------------------------------ role changes
 
+  /** Adds a listener told of every leadership gained or lost from now on. */
+  public void addRoleListener(RoleListener listener) {
+    roleListeners.add(listener);
+  }
+
+  private void fireLeader(PartitionKey key, int leaderEpoch) {
+    for (RoleListener l : roleListeners) {
+      try {
+        l.onBecomeLeader(key, leaderEpoch);
+      } catch (RuntimeException e) {
+        log.error("{} role listener failed on leadership of {}", prefix, key, e);
+      }
+    }
+  }
+
+  private void fireStopLeading(PartitionKey key) {
+    for (RoleListener l : roleListeners) {
+      try {
+        l.onStopLeading(key);
+      } catch (RuntimeException e) {
+        log.error("{} role listener failed on losing {}", prefix, key, e);
+      }
+    }
+  }
+
   /** Leads {@code a} (creating the local log if needed). Idempotent per epoch. */
   public Partition becomeLeader(PartitionAssignment a, LogConfig config) {
     Partition partition = getOrCreate(a.key(), config);
     fetchers.removePartition(a.key());
     if (partition.becomeLeader(a)) {
       partition.changed();
+      fireLeader(a.key(), a.leaderEpoch());
     }
     return partition;
   }
@@ -94,6 +123,7 @@ public final class ReplicaManager implements AutoCloseable {
     Partition partition = getOrCreate(a.key(), config);
     if (partition.becomeFollower(a)) {
       fetchers.addPartition(partition, a.leader(), a.leaderEpoch());
+      fireStopLeading(a.key());
     }
     return partition;
   }
@@ -106,6 +136,7 @@ public final class ReplicaManager implements AutoCloseable {
       partition.goOffline();
       partition.changed();
       metrics.partitionRemoved(key);
+      fireStopLeading(key);
     }
     if (delete) {
       logManager.delete(key.topic(), key.partition());

@@ -150,8 +150,11 @@ class LogbusNodeTest {
                         .putConfigs("min.insync.replicas", "2"))
                 .build());
     assertThat(created.getTopics(0).getError()).isEqualTo(ErrorCode.NONE);
+    // ignoreExceptions: node 1 may answer UNKNOWN_TOPIC (no partitions) until it has applied the
+    // CreateTopic the controller just committed.
     await()
         .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
         .until(() -> partition(1).getLeader() > 0 && partition(1).getIsrCount() == 3);
     int leader = partition(1).getLeader();
 
