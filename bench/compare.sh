@@ -18,7 +18,7 @@
 # Kafka comes from ../shared/bench/kafka (jars fetched from Maven Central by its setup.sh);
 # logbus from deploy/local/cluster.sh and bin/logbus (built if missing).
 # Knobs (env): N1K (default 1000000), N100 (5000000), NRATE_SECONDS (30), CONSUME_GIB (1),
-# NE2E (10000), RUN_TIMEOUT (300 s per tool run), KAFKA_KIT (the kit's folder).
+# CONSUME_RECORDS (overrides CONSUME_GIB), NE2E (10000), RUN_TIMEOUT (300 s per tool run), KAFKA_KIT (the kit's folder).
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 kit="${KAFKA_KIT:-$root/../shared/bench/kafka}"
@@ -37,7 +37,7 @@ done
 
 N1K="${N1K:-1000000}"; N100="${N100:-5000000}"; NRATE_SECONDS="${NRATE_SECONDS:-30}"
 CONSUME_GIB="${CONSUME_GIB:-1}"; NE2E="${NE2E:-10000}"; RUN_TIMEOUT="${RUN_TIMEOUT:-300}"
-CONSUME_RECORDS=$(( CONSUME_GIB * 1024 * 1024 ))   # 1 KiB records
+CONSUME_RECORDS="${CONSUME_RECORDS:-$(( CONSUME_GIB * 1024 * 1024 ))}"   # 1 KiB records
 HZ="$(getconf CLK_TCK)"
 out="$root/bench/target/compare-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
