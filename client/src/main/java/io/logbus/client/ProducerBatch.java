@@ -33,6 +33,10 @@ final class ProducerBatch {
   private int baseSequence = -1;
   private long producerId = -1;
   int attempts;
+
+  /** Went out at least once and no answer since proved the broker does not hold it. */
+  boolean maybeWritten;
+
   long nextAttemptMs;
   RuntimeException lastError;
 

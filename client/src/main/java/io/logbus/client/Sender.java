@@ -39,9 +39,13 @@ import org.slf4j.LoggerFactory;
  * when one must be retried, no new batch of that partition goes out until all in-flight ones came
  * back, then the retried ones go out again in sequence order (the broker rejects a gap as
  * OUT_OF_ORDER_SEQUENCE and recognises a resent batch as a duplicate, answering its original
- * offset). A sequenced batch that fails for good leaves a gap no later batch can cross, so the
- * producer then takes a new producer id and renumbers the batches waiting for retry from sequence
- * 0.
+ * offset). A sequenced batch that fails for good leaves a gap no later batch of its partition can
+ * cross, so that partition (and only that one: sequences are per partition) moves to a new producer
+ * id and renumbers its batches waiting for retry from sequence 0. A batch that already went out may
+ * have been written whatever the answer said (a lost answer, a timeout after the append), so it is
+ * renumbered only once the broker has said it does not hold it (OUT_OF_ORDER_SEQUENCE to a resend
+ * under its first identity); until then it is resent as it was, and the broker answers a duplicate
+ * with its original offset. Renumbering a batch the log already holds would store it twice.
  */
 final class Sender implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(Sender.class);
@@ -65,9 +69,15 @@ final class Sender implements Runnable {
   private final LinkedBlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
   private final Map<TopicPartition, PartitionState> states = new HashMap<>();
+
+  /** The newest producer id from the brokers; partitions take it up when they start or reset. */
   private long producerId = -1;
+
   private short producerEpoch;
+
+  /** Set when a partition must leave its producer id but the newest one is the one it has. */
   private boolean needsNewProducerId;
+
   private long nextProducerIdAttemptMs;
   private long sealCounter;
   private long nextCorrelationId = 1;
@@ -78,6 +88,15 @@ final class Sender implements Runnable {
   /** Per-partition send state; sender thread only. */
   private static final class PartitionState {
     int nextSequence;
+
+    /** The producer id and epoch this partition's batches are sealed with; -1 before the first. */
+    long producerId = -1;
+
+    short producerEpoch;
+
+    /** A sequenced batch of this partition failed for good: its sequence has a gap. */
+    boolean gap;
+
     final Set<ProducerBatch> inflight = new LinkedHashSet<>();
     final TreeMap<Long, ProducerBatch> retry = new TreeMap<>();
     final Map<ProducerBatch, Long> order = new HashMap<>();
@@ -174,9 +193,6 @@ final class Sender implements Runnable {
     expire(now);
     expireStreams(now);
     if (config.idempotence() && (producerId < 0 || needsNewProducerId)) {
-      if (needsNewProducerId && inflightCount() > 0) {
-        return false;
-      }
       if (now < nextProducerIdAttemptMs || !initProducerId()) {
         return false;
       }
@@ -229,6 +245,9 @@ final class Sender implements Runnable {
     if (state.inflight.size() >= config.maxInFlightPerPartition()) {
       return null;
     }
+    if (config.idempotence() && state.gap) {
+      return nextBatchAcrossGap(tp, state, now);
+    }
     if (!state.retry.isEmpty()) {
       if (config.idempotence() && !state.inflight.isEmpty()) {
         return null;
@@ -246,9 +265,49 @@ final class Sender implements Runnable {
     return accumulator.poll(tp);
   }
 
+  /**
+   * The partition has a gap in its sequence. Batches that went out before and may be in the log are
+   * first resent as they are, one at a time, until each is answered (written: done; not held:
+   * OUT_OF_ORDER_SEQUENCE, so it can be renumbered; or expired). Then the partition takes a
+   * producer id it has never used and renumbers what waits from 0; until one is there nothing goes.
+   */
+  private ProducerBatch nextBatchAcrossGap(TopicPartition tp, PartitionState state, long now) {
+    if (!state.inflight.isEmpty()) {
+      return null;
+    }
+    for (Map.Entry<Long, ProducerBatch> e : state.retry.entrySet()) {
+      ProducerBatch b = e.getValue();
+      if (b.maybeWritten) {
+        if (b.nextAttemptMs > now) {
+          return null;
+        }
+        state.retry.remove(e.getKey());
+        return b;
+      }
+    }
+    if (state.producerId == producerId) {
+      needsNewProducerId = true;
+      return null;
+    }
+    state.producerId = producerId;
+    state.producerEpoch = producerEpoch;
+    state.nextSequence = 0;
+    state.gap = false;
+    for (ProducerBatch b : state.retry.values()) {
+      b.reseal(state.producerId, state.producerEpoch, state.nextSequence);
+      state.nextSequence += b.recordCount();
+    }
+    return nextBatch(tp, state, now);
+  }
+
   private void seal(TopicPartition tp, PartitionState state, ProducerBatch batch) {
     if (config.idempotence()) {
-      batch.seal(producerId, producerEpoch, state.nextSequence);
+      if (state.producerId < 0) {
+        state.producerId = producerId;
+        state.producerEpoch = producerEpoch;
+        state.nextSequence = 0;
+      }
+      batch.seal(state.producerId, state.producerEpoch, state.nextSequence);
       state.nextSequence += batch.recordCount();
     } else {
       batch.seal(-1, (short) -1, -1);
@@ -265,6 +324,8 @@ final class Sender implements Runnable {
             .setTimeoutMs((int) Math.min(Integer.MAX_VALUE, config.requestTimeoutMs()));
     for (ProducerBatch b : batches) {
       b.attempts++;
+      // From here on the batch may be in the log, whatever answer (or none) comes back.
+      b.maybeWritten = true;
       req.addPartitions(
           PartitionRecords.newBuilder()
               .setTopic(b.tp.topic())
@@ -439,6 +500,11 @@ final class Sender implements Runnable {
         finishOk(b, r.getBaseOffset(), r.getLogAppendTimeMs());
         continue;
       }
+      if (code == ErrorCode.OUT_OF_ORDER_SEQUENCE) {
+        // The broker does not hold this batch under its sequence (it would have answered
+        // DUPLICATE_SEQUENCE or NONE with the original offset), so it may be renumbered.
+        b.maybeWritten = false;
+      }
       if (ApiException.invalidatesMetadata(code)) {
         metadata.invalidate();
       }
@@ -540,22 +606,14 @@ final class Sender implements Runnable {
     if (state != null) {
       state.order.remove(b);
     }
-    if (config.idempotence() && b.baseSequence() >= 0) {
-      needsNewProducerId = true;
+    if (config.idempotence() && b.baseSequence() >= 0 && state != null) {
+      state.gap = true;
     }
     b.fail(error);
     accumulator.completed(b);
   }
 
-  private int inflightCount() {
-    int n = 0;
-    for (PartitionState s : states.values()) {
-      n += s.inflight.size();
-    }
-    return n;
-  }
-
-  /** Asks any broker for a producer id; on a reset, renumbers the batches waiting for retry. */
+  /** Asks any broker for a new producer id (partitions with a gap take it up in nextBatch). */
   private boolean initProducerId() {
     Set<HostPort> candidates = new LinkedHashSet<>();
     metadata.current().brokers().values().stream()
@@ -574,10 +632,7 @@ final class Sender implements Runnable {
         }
         producerId = r.getProducerId();
         producerEpoch = (short) r.getProducerEpoch();
-        if (needsNewProducerId) {
-          renumber();
-          needsNewProducerId = false;
-        }
+        needsNewProducerId = false;
         log.debug("{} producer id {} epoch {}", prefix, producerId, producerEpoch);
         return true;
       } catch (StatusRuntimeException e) {
@@ -588,18 +643,6 @@ final class Sender implements Runnable {
     }
     nextProducerIdAttemptMs = clock.millis() + config.retryBackoffMs();
     return false;
-  }
-
-  private void renumber() {
-    for (PartitionState s : states.values()) {
-      s.nextSequence = 0;
-      List<Map.Entry<Long, ProducerBatch>> waiting = new ArrayList<>(s.retry.entrySet());
-      for (Map.Entry<Long, ProducerBatch> e : waiting) {
-        ProducerBatch b = e.getValue();
-        b.reseal(producerId, producerEpoch, s.nextSequence);
-        s.nextSequence += b.recordCount();
-      }
-    }
   }
 
   private void failEverything(RuntimeException error) {

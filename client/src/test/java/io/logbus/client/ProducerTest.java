@@ -210,6 +210,71 @@ class ProducerTest {
     assertThat(values(cluster, "t", 0)).containsExactly("kept");
   }
 
+  /**
+   * Torture seed 42: a batch the leader wrote but whose answer was lost waited for retry while a
+   * batch of another partition failed for good; the producer took a new producer id and resent the
+   * written batch renumbered from sequence 0, so the broker could not see it as a duplicate and
+   * stored it twice. Only the partition with the gap may change identity, and a batch that went out
+   * is resent under the identity it went out with.
+   */
+  @Test
+  void aFailedBatchElsewhereDoesNotRenumberAWrittenBatchWaitingForRetry() throws Exception {
+    cluster.moveLeader("t", 1, 1); // both partitions on broker 1, in one Produce call
+    cluster.appendThenFailNextProduces("t", 0, ErrorCode.REQUEST_TIMED_OUT);
+    cluster.failNextProduces("t", 1, ErrorCode.CORRUPT_MESSAGE);
+    // The resend of the written batch comes after the other partition's failure is known.
+    LogbusProducer p = open(producer().lingerMs(20).retryBackoffMs(300));
+    CompletableFuture<RecordMetadata> written =
+        p.send(new ProducerRecord("t", 0, null, "written".getBytes(UTF_8)));
+    CompletableFuture<RecordMetadata> failed =
+        p.send(new ProducerRecord("t", 1, null, "failed".getBytes(UTF_8)));
+    assertThatThrownBy(() -> failed.get(10, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class);
+    assertThat(written.get(10, TimeUnit.SECONDS).offset()).isEqualTo(0);
+    assertThat(
+            p.send(new ProducerRecord("t", 0, null, "next0".getBytes(UTF_8)))
+                .get(10, TimeUnit.SECONDS)
+                .offset())
+        .isEqualTo(1);
+    assertThat(
+            p.send(new ProducerRecord("t", 1, null, "next1".getBytes(UTF_8)))
+                .get(10, TimeUnit.SECONDS)
+                .offset())
+        .isEqualTo(0);
+    assertThat(values(cluster, "t", 0)).containsExactly("written", "next0");
+    assertThat(values(cluster, "t", 1)).containsExactly("next1");
+  }
+
+  /**
+   * The same in one partition, as torture seed 42 had it: two written batches lose their answers,
+   * the first then gives up (written, but its outcome unknown to the producer). The second must be
+   * resent as it went out (the broker answers its original offset), not renumbered under a new
+   * producer id; only what follows moves to the new id.
+   */
+  @Test
+  void aWrittenBatchBehindOneThatGaveUpIsNotRenumbered() throws Exception {
+    cluster.failNextProduces("t", 0, ErrorCode.NONE, ErrorCode.NONE, ErrorCode.NOT_ENOUGH_REPLICAS);
+    cluster.appendThenFailNextProduces(
+        "t", 0, ErrorCode.REQUEST_TIMED_OUT, ErrorCode.REQUEST_TIMED_OUT);
+    // One record per batch; both batches leave together at flush, before either answer is back.
+    LogbusProducer p = open(producer().batchSize(100).lingerMs(5_000).retries(1));
+    CompletableFuture<RecordMetadata> gaveUp =
+        p.send(new ProducerRecord("t", 0, null, ("a" + "x".repeat(80)).getBytes(UTF_8)));
+    CompletableFuture<RecordMetadata> second =
+        p.send(new ProducerRecord("t", 0, null, ("b" + "x".repeat(80)).getBytes(UTF_8)));
+    p.flush();
+    assertThatThrownBy(() -> gaveUp.get(10, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class);
+    long secondOffset = second.get(10, TimeUnit.SECONDS).offset();
+    CompletableFuture<RecordMetadata> third =
+        p.send(new ProducerRecord("t", 0, null, "c".getBytes(UTF_8)));
+    p.flush();
+    assertThat(third.get(10, TimeUnit.SECONDS).offset()).isEqualTo(secondOffset + 1);
+    List<String> stored = values(cluster, "t", 0);
+    assertThat(stored).doesNotHaveDuplicates().endsWith("c");
+    assertThat(stored.stream().filter(v -> v.startsWith("b"))).hasSize(1);
+  }
+
   @Test
   void retriesZeroGivesUpAfterTheFirstRetriableError() {
     cluster.failNextProduces("t", 0, ErrorCode.NOT_ENOUGH_REPLICAS);

@@ -109,6 +109,14 @@ final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
       } else {
         FakePartition.Appended a = p.append(pr.getRecords().asReadOnlyByteBuffer());
         r.setError(a.error()).setErrorMessage(a.message()).setBaseOffset(a.baseOffset());
+        Queue<ErrorCode> after =
+            cluster.appendedFaults.get(pr.getTopic() + "-" + pr.getPartition());
+        ErrorCode lost = a.error() == ErrorCode.NONE && after != null ? after.poll() : null;
+        if (lost != null) {
+          r.setError(lost)
+              .setErrorMessage("fake broker " + id + ": appended, answering " + lost)
+              .setBaseOffset(-1);
+        }
         if (a.error() == ErrorCode.OUT_OF_ORDER_SEQUENCE) {
           cluster.outOfOrderAnswers.incrementAndGet();
         }

@@ -32,6 +32,9 @@ public final class FakeCluster implements AutoCloseable {
   /** Errors the next Produce calls answer for a partition key "topic-partition", in order. */
   final Map<String, Queue<ErrorCode>> produceFaults = new ConcurrentHashMap<>();
 
+  /** Errors answered after a successful append, per "topic-partition", in order. */
+  final Map<String, Queue<ErrorCode>> appendedFaults = new ConcurrentHashMap<>();
+
   private FakeCluster() {}
 
   /** Starts {@code brokers} brokers with ids 1..n. */
@@ -89,6 +92,17 @@ public final class FakeCluster implements AutoCloseable {
   public void failNextProduces(String topic, int partition, ErrorCode... codes) {
     Queue<ErrorCode> q =
         produceFaults.computeIfAbsent(topic + "-" + partition, k -> new ConcurrentLinkedQueue<>());
+    q.addAll(List.of(codes));
+  }
+
+  /**
+   * The next Produce calls for this partition append the batch and still answer these error codes,
+   * one per call: the answer a client sees when the leader wrote but the acknowledgement was lost
+   * (acks=all timing out after the append, a leader killed before it answered).
+   */
+  public void appendThenFailNextProduces(String topic, int partition, ErrorCode... codes) {
+    Queue<ErrorCode> q =
+        appendedFaults.computeIfAbsent(topic + "-" + partition, k -> new ConcurrentLinkedQueue<>());
     q.addAll(List.of(codes));
   }
 
