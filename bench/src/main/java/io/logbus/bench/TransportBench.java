@@ -40,6 +40,44 @@ public final class TransportBench {
     System.exit(new CommandLine(new TransportBench()).execute(args));
   }
 
+  /** Starts the raw transport service on {@code port} (0 = any free port). */
+  static Server startServer(int port, boolean direct) throws java.io.IOException {
+    ServerServiceDefinition service =
+        ServerServiceDefinition.builder(RawBytes.SERVICE)
+            .addMethod(
+                RawBytes.STREAM,
+                ServerCalls.asyncBidiStreamingCall(
+                    responses ->
+                        new StreamObserver<byte[]>() {
+                          @Override
+                          public void onNext(byte[] payload) {
+                            responses.onNext(ACK);
+                          }
+
+                          @Override
+                          public void onError(Throwable t) {}
+
+                          @Override
+                          public void onCompleted() {
+                            responses.onCompleted();
+                          }
+                        }))
+            .addMethod(
+                RawBytes.UNARY,
+                ServerCalls.asyncUnaryCall(
+                    (payload, responses) -> {
+                      responses.onNext(ACK);
+                      responses.onCompleted();
+                    }))
+            .build();
+    NettyServerBuilder builder =
+        NettyServerBuilder.forPort(port).maxInboundMessageSize(64 << 20).addService(service);
+    if (direct) {
+      builder.directExecutor();
+    }
+    return builder.build().start();
+  }
+
   @Command(name = "server", description = "Serve the raw transport service until killed.")
   static final class ServerCommand implements Callable<Integer> {
     @Option(names = "--port", required = true)
@@ -50,40 +88,7 @@ public final class TransportBench {
 
     @Override
     public Integer call() throws Exception {
-      ServerServiceDefinition service =
-          ServerServiceDefinition.builder(RawBytes.SERVICE)
-              .addMethod(
-                  RawBytes.STREAM,
-                  ServerCalls.asyncBidiStreamingCall(
-                      responses ->
-                          new StreamObserver<byte[]>() {
-                            @Override
-                            public void onNext(byte[] payload) {
-                              responses.onNext(ACK);
-                            }
-
-                            @Override
-                            public void onError(Throwable t) {}
-
-                            @Override
-                            public void onCompleted() {
-                              responses.onCompleted();
-                            }
-                          }))
-              .addMethod(
-                  RawBytes.UNARY,
-                  ServerCalls.asyncUnaryCall(
-                      (payload, responses) -> {
-                        responses.onNext(ACK);
-                        responses.onCompleted();
-                      }))
-              .build();
-      NettyServerBuilder builder =
-          NettyServerBuilder.forPort(port).maxInboundMessageSize(64 << 20).addService(service);
-      if (direct) {
-        builder.directExecutor();
-      }
-      Server server = builder.build().start();
+      Server server = startServer(port, direct);
       System.out.println("transport-bench server on port " + server.getPort());
       server.awaitTermination();
       return 0;
@@ -140,14 +145,17 @@ public final class TransportBench {
             };
         PrintWriter out = spec.commandLine().getOut();
         out.printf(
-            "transport mode=%s size=%d direct=%s msgs/s=%.0f MiB/s=%.1f p50_us=%d p99_us=%d%n",
+            "transport mode=%s size=%d direct=%s msgs/s=%.0f MiB/s=%.1f p50_us=%d p99_us=%d"
+                + " errors=%d%s%n",
             mode,
             size,
             direct,
             meter.messages.get() / (double) seconds,
             meter.messages.get() * (double) size / seconds / (1 << 20),
             meter.latencyMicros.getValueAtPercentile(50),
-            meter.latencyMicros.getValueAtPercentile(99));
+            meter.latencyMicros.getValueAtPercentile(99),
+            meter.errors.get(),
+            meter.lastError == null ? "" : " last_error=" + meter.lastError);
         out.flush();
       } finally {
         channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
@@ -160,8 +168,18 @@ public final class TransportBench {
       final AtomicBoolean measuring = new AtomicBoolean();
       final AtomicLong messages = new AtomicLong();
       final ConcurrentHistogram latencyMicros = new ConcurrentHistogram(3);
+      final AtomicLong errors = new AtomicLong();
+      volatile Throwable lastError;
+
+      void failed(Throwable t) {
+        errors.incrementAndGet();
+        lastError = t;
+      }
+
+      final CountDownLatch firstAnswer = new CountDownLatch(1);
 
       void completed(long startedNanos) {
+        firstAnswer.countDown();
         if (measuring.get()) {
           messages.incrementAndGet();
           latencyMicros.recordValue(Math.max(0, (System.nanoTime() - startedNanos) / 1000));
@@ -170,6 +188,12 @@ public final class TransportBench {
     }
 
     private void runWindow(Meter meter) throws InterruptedException {
+      // The clock starts at the first answer, not at the first call: connecting and a cold JIT
+      // would otherwise eat into short windows.
+      if (!meter.firstAnswer.await(60, TimeUnit.SECONDS)) {
+        throw new IllegalStateException(
+            "no answer from " + target + " within 60 s (errors: " + meter.errors.get() + ")");
+      }
       TimeUnit.SECONDS.sleep(warmupSeconds); // the benchmark's warm-up window
       meter.measuring.set(true);
       TimeUnit.SECONDS.sleep(seconds); // the measured window
@@ -208,6 +232,7 @@ public final class TransportBench {
 
             @Override
             public void onError(Throwable t) {
+              meter.failed(t);
               done.countDown();
             }
 
@@ -252,6 +277,7 @@ public final class TransportBench {
 
                         @Override
                         public void onError(Throwable t) {
+                          meter.failed(t);
                           permits.release();
                         }
 
