@@ -273,6 +273,12 @@ public final class Partition {
     return future;
   }
 
+  /** What this leader counts as {@code followerId}'s durable log end; -1 until it reports. */
+  synchronized long followerLogEndOffset(int followerId) {
+    FollowerState state = followers.get(followerId);
+    return state == null ? -1 : state.logEndOffset;
+  }
+
   /** A follower's log end offset, reported durable on its stream; never moves it back. */
   void updateFollowerLogEndOffset(int followerId, int followerLeaderEpoch, long logEndOffset) {
     recordFollowerEnd(followerId, followerLeaderEpoch, logEndOffset, false);

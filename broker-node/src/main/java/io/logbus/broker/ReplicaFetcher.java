@@ -236,8 +236,11 @@ final class ReplicaFetcher implements AutoCloseable {
                     .setLastFetchedEpoch(state.partition.latestEpoch().orElse(-1)))
             .build());
     // What is already fsynced here counts for the leader's HW now; the rest once it is durable.
+    // Sent even when it is 0: an empty follower of an empty leader is caught up, and if it never
+    // said so the leader would drop it from the ISR, and with min.insync.replicas > 1 no write
+    // could ever be appended for it to catch up with.
     long durable = Math.min(offset, state.partition.log().recoveryPoint());
-    if (durable > 0) {
+    if (durable >= 0) {
       send(
           FollowerMessage.newBuilder()
               .setLeo(
