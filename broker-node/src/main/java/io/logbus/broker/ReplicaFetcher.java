@@ -241,16 +241,21 @@ final class ReplicaFetcher implements AutoCloseable {
     // could ever be appended for it to catch up with.
     long durable = Math.min(offset, state.partition.log().recoveryPoint());
     if (durable >= 0) {
-      send(
-          FollowerMessage.newBuilder()
-              .setLeo(
-                  LeoReport.newBuilder()
-                      .setTopic(key.topic())
-                      .setPartition(key.partition())
-                      .setCurrentLeaderEpoch(state.leaderEpoch)
-                      .setLogEndOffset(durable))
-              .build());
+      reportLogEnd(state, key, durable);
     }
+  }
+
+  /** Tells the leader our log end up to {@code durableEnd} is fsynced and may count for its HW. */
+  private void reportLogEnd(FetchState state, PartitionKey key, long durableEnd) {
+    send(
+        FollowerMessage.newBuilder()
+            .setLeo(
+                LeoReport.newBuilder()
+                    .setTopic(key.topic())
+                    .setPartition(key.partition())
+                    .setCurrentLeaderEpoch(state.leaderEpoch)
+                    .setLogEndOffset(durableEnd))
+            .build());
   }
 
   /** Step 3: append what the leader pushed; report the log end once it is durable. */
@@ -289,15 +294,7 @@ final class ReplicaFetcher implements AutoCloseable {
                 log.error("{} {} flush failed; not reporting {}", prefix, key, reported, failure);
                 return;
               }
-              send(
-                  FollowerMessage.newBuilder()
-                      .setLeo(
-                          LeoReport.newBuilder()
-                              .setTopic(key.topic())
-                              .setPartition(key.partition())
-                              .setCurrentLeaderEpoch(state.leaderEpoch)
-                              .setLogEndOffset(reported))
-                      .build());
+              reportLogEnd(state, key, reported);
             });
   }
 
