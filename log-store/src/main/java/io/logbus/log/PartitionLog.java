@@ -57,7 +57,10 @@ public final class PartitionLog implements AutoCloseable {
   private volatile LogStorageException failure;
   private volatile boolean closed;
 
-  /** Bumped by every truncation, so a reader can tell a race with one from damaged bytes. */
+  /**
+   * Bumped when a truncation starts and again when it ends (odd while one is under way), so a
+   * reader can tell a race with one from damaged bytes.
+   */
   private volatile long truncations;
 
   private final long bytesTruncatedOnOpen;
@@ -463,53 +466,89 @@ public final class PartitionLog implements AutoCloseable {
       throw new IllegalArgumentException("[" + name + "] negative maxBytes " + maxBytes);
     }
     for (int attempt = 0; ; attempt++) {
-      long truncationsBefore = truncations;
-      long leo = logEndOffset;
-      long lso = logStartOffset();
-      if (startOffset < lso || startOffset > leo) {
-        throw new OffsetOutOfRangeException(
-            "["
-                + name
-                + "] offset "
-                + startOffset
-                + " is outside the log ["
-                + lso
-                + ", "
-                + leo
-                + "]");
-      }
-      long limit = Math.min(maxOffsetExclusive, leo);
-      if (startOffset >= limit) {
-        return new LogReadInfo(ByteBuffer.allocate(0), startOffset, lso, leo);
+      // Reads are lock-free and retry when a truncation, retention or compaction swap moves bytes
+      // under them. A reader that keeps losing that race (a writer truncating again and again)
+      // makes its last attempt under the log's lock, where nothing can move: it always ends with
+      // data or a real error, never with a race reported as damage.
+      boolean locked = attempt > READ_RETRIES;
+      if (locked) {
+        lock.lock();
       }
       try {
-        Map.Entry<Long, LogSegment> e = segments.floorEntry(startOffset);
-        while (e != null) {
-          ByteBuffer data = e.getValue().read(startOffset, maxBytes, limit, true);
-          if (data != null) {
-            long first =
-                data.remaining() >= RecordBatchFormat.LOG_OVERHEAD
-                    ? RecordBatchFormat.baseOffset(data, 0)
-                    : startOffset;
-            return new LogReadInfo(data, first, lso, leo);
-          }
-          e = segments.higherEntry(e.getKey());
-        }
-        return new LogReadInfo(ByteBuffer.allocate(0), startOffset, lso, leo);
+        return readOnce(startOffset, maxBytes, maxOffsetExclusive);
       } catch (ClosedChannelException ex) {
         // The segment was deleted (retention, truncation) or swapped (compaction) under us.
-        if (attempt >= READ_RETRIES || closed) {
+        if (locked || closed) {
           throw new LogStorageException("[" + name + "] read of offset " + startOffset, ex);
         }
       } catch (IOException ex) {
         throw new LogStorageException("[" + name + "] read of offset " + startOffset, ex);
-      } catch (CorruptRecordException | LogStorageException ex) {
-        // Bytes that changed under the read because a truncation cut (and maybe rewrote) them are
-        // a race, not damage: read again. Without a truncation they are damage: report it.
-        if (truncations == truncationsBefore || attempt >= READ_RETRIES) {
-          throw ex;
+      } catch (RacedWithTruncation raced) {
+        if (locked) {
+          throw raced.damage;
+        }
+      } finally {
+        if (locked) {
+          lock.unlock();
         }
       }
+    }
+  }
+
+  /** Bytes that changed under a read because a truncation cut (and maybe rewrote) them. */
+  private static final class RacedWithTruncation extends Exception {
+    private static final long serialVersionUID = 1L;
+    final RuntimeException damage;
+
+    RacedWithTruncation(RuntimeException damage) {
+      super(null, null, false, false);
+      this.damage = damage;
+    }
+  }
+
+  private LogReadInfo readOnce(long startOffset, int maxBytes, long maxOffsetExclusive)
+      throws IOException, RacedWithTruncation {
+    long truncationsBefore = truncations;
+    long leo = logEndOffset;
+    long lso = logStartOffset();
+    if (startOffset < lso || startOffset > leo) {
+      throw new OffsetOutOfRangeException(
+          "["
+              + name
+              + "] offset "
+              + startOffset
+              + " is outside the log ["
+              + lso
+              + ", "
+              + leo
+              + "]");
+    }
+    long limit = Math.min(maxOffsetExclusive, leo);
+    if (startOffset >= limit) {
+      return new LogReadInfo(ByteBuffer.allocate(0), startOffset, lso, leo);
+    }
+    try {
+      Map.Entry<Long, LogSegment> e = segments.floorEntry(startOffset);
+      while (e != null) {
+        ByteBuffer data = e.getValue().read(startOffset, maxBytes, limit, true);
+        if (data != null) {
+          long first =
+              data.remaining() >= RecordBatchFormat.LOG_OVERHEAD
+                  ? RecordBatchFormat.baseOffset(data, 0)
+                  : startOffset;
+          return new LogReadInfo(data, first, lso, leo);
+        }
+        e = segments.higherEntry(e.getKey());
+      }
+      return new LogReadInfo(ByteBuffer.allocate(0), startOffset, lso, leo);
+    } catch (CorruptRecordException | LogStorageException ex) {
+      // The counter is odd while a truncation is under way (it is bumped when one starts and
+      // again when it ends). Without a truncation under way or since the read began, changed
+      // bytes are damage: report them.
+      if (truncations == truncationsBefore && (truncationsBefore & 1) == 0) {
+        throw ex;
+      }
+      throw new RacedWithTruncation(ex);
     }
   }
 
