@@ -8,9 +8,9 @@
  *   <li>Create it with a {@link io.logbus.group.GroupConfig} (offsets.topic.num.partitions = N of
  *       {@code __consumer_offsets}, created on first use with cleanup.policy=compact), an {@link
  *       io.logbus.group.OffsetsLog} over the replica manager (append = produce with acks=all as
- *       leader; read = up to the high watermark), a {@link io.logbus.group.PartitionOffsets} (log
- *       start, high watermark, offset for timestamp of data partitions, for ResetOffsets) and the
- *       node's Clock.
+ *       leader; read = up to the log end offset, see {@link io.logbus.group.OffsetsLog#read}), a
+ *       {@link io.logbus.group.PartitionOffsets} (log start, high watermark, offset for timestamp
+ *       of data partitions, for ResetOffsets) and the node's Clock.
  *   <li>Call {@code onTopicMetadata(topic -> partition count)} at start and on every topic change
  *       (CreateTopic, DeleteTopic, CreatePartitions), before loading partitions.
  *   <li>On becoming leader of {@code __consumer_offsets-p}: {@code loadPartition(p)}; on losing it:
