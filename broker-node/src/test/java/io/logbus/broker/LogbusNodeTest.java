@@ -3,10 +3,12 @@ package io.logbus.broker;
 import static io.logbus.broker.TestRecords.batch;
 import static io.logbus.broker.TestRecords.produce;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.logbus.broker.testing.NodeCluster;
 import io.logbus.proto.AdminServiceGrpc;
 import io.logbus.proto.BrokerServiceGrpc;
 import io.logbus.proto.CreateTopicsRequest;
@@ -20,8 +22,6 @@ import io.logbus.proto.MetadataRequest;
 import io.logbus.proto.PartitionMetadata;
 import io.logbus.proto.PartitionProduceResult;
 import io.logbus.proto.TopicSpec;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -48,44 +48,26 @@ class LogbusNodeTest {
   private static final String TOPIC = "payments";
 
   @TempDir Path dir;
-  private final Map<Integer, LogbusNode> nodes = new HashMap<>();
+  private NodeCluster cluster;
   private final Map<Integer, ManagedChannel> channels = new HashMap<>();
 
   @AfterEach
   void stop() {
     channels.values().forEach(ManagedChannel::shutdownNow);
-    nodes.values().forEach(LogbusNode::close);
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
+    if (cluster != null) {
+      cluster.close();
     }
   }
 
-  private void startCluster() throws IOException {
-    Map<Integer, String> voters = new HashMap<>();
-    for (int id = 1; id <= 3; id++) {
-      voters.put(id, "127.0.0.1:" + freePort());
-    }
-    for (int id = 1; id <= 3; id++) {
-      BrokerConfig config =
-          BrokerConfig.of(id, dir.resolve("node-" + id), voters)
-              .withHttpPort(0)
-              .withTimeouts(300, 3_000)
-              .withReplicaLagTimeMaxMs(3_000);
-      nodes.put(id, LogbusNode.start(config));
-    }
-    await()
-        .atMost(Duration.ofSeconds(90))
-        .until(() -> nodes.values().stream().allMatch(LogbusNode::ready));
+  private void startCluster() {
+    cluster = NodeCluster.start(dir, 3);
   }
 
   private ManagedChannel channel(int id) {
     return channels.computeIfAbsent(
         id,
         i ->
-            NettyChannelBuilder.forAddress("127.0.0.1", nodes.get(i).port())
+            NettyChannelBuilder.forAddress("127.0.0.1", cluster.node(i).port())
                 .usePlaintext()
                 .build());
   }
@@ -210,7 +192,7 @@ class LogbusNodeTest {
         admin.describeTopics(DescribeTopicsRequest.newBuilder().addTopics(TOPIC).build());
     assertThat(described.getTopics(0).getPartitions(0).getLogEndOffset()).isEqualTo(10);
 
-    nodes.remove(leader).close();
+    cluster.kill(leader);
     channels.remove(leader).shutdownNow();
     int survivor = leader == 1 ? 2 : 1;
     await()
@@ -231,13 +213,35 @@ class LogbusNodeTest {
     }
     assertThat(readAll(newLeader, acked.size())).isEqualTo(acked);
 
-    var cluster =
+    var clusterView =
         AdminServiceGrpc.newBlockingStub(channel(survivor))
             .describeCluster(DescribeClusterRequest.getDefaultInstance());
-    assertThat(cluster.getBrokersCount()).isEqualTo(3);
+    assertThat(clusterView.getBrokersCount()).isEqualTo(3);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                AdminServiceGrpc.newBlockingStub(channel(survivor))
+                        .describeCluster(DescribeClusterRequest.getDefaultInstance())
+                        .getQuorumLeader()
+                    == cluster.controllerId());
+
+    // The killed node comes back on its ports and data, and catches up as a follower.
+    cluster.restart(leader);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                cluster
+                    .node(leader)
+                    .broker()
+                    .logManager()
+                    .get(TOPIC, 0)
+                    .map(l -> l.logEndOffset() == acked.size())
+                    .orElse(false));
 
     HttpClient http = HttpClient.newHttpClient();
-    LogbusNode any = nodes.get(newLeader);
+    LogbusNode any = cluster.node(newLeader);
     HttpResponse<String> metrics =
         http.send(
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + any.httpPort() + "/metrics"))
@@ -258,9 +262,29 @@ class LogbusNodeTest {
         AdminServiceGrpc.newBlockingStub(channel(survivor))
             .deleteTopics(DeleteTopicsRequest.newBuilder().addNames(TOPIC).build());
     assertThat(deleted.getTopics(0).getError()).isEqualTo(ErrorCode.NONE);
-    for (LogbusNode node : nodes.values()) {
+    assertThat(cluster.nodes()).hasSize(3);
+    for (LogbusNode node : cluster.nodes()) {
       Path partitionDir = dir.resolve("node-" + node.id()).resolve("logs").resolve(TOPIC + "-0");
       await().atMost(Duration.ofSeconds(30)).until(() -> !Files.exists(partitionDir));
     }
+  }
+
+  @Test
+  void clusterFixtureRefusesWrongArguments() {
+    assertThatThrownBy(() -> NodeCluster.start(dir, 0))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> NodeCluster.start(null, 1))
+        .isInstanceOf(IllegalArgumentException.class);
+    cluster = NodeCluster.start(dir, 1);
+    assertThat(cluster.bootstrap()).isEqualTo("127.0.0.1:" + cluster.node(1).port());
+    assertThat(cluster.controllerId()).isEqualTo(1);
+    assertThatThrownBy(() -> cluster.node(2)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> cluster.node(0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> cluster.restart(1)).isInstanceOf(IllegalStateException.class);
+    cluster.kill(1);
+    assertThat(cluster.nodes()).isEmpty();
+    assertThatThrownBy(() -> cluster.node(1)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> cluster.kill(1)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> cluster.controllerId()).isInstanceOf(IllegalStateException.class);
   }
 }

@@ -6,8 +6,8 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.logbus.broker.BrokerConfig;
 import io.logbus.broker.LogbusNode;
+import io.logbus.broker.testing.NodeCluster;
 import io.logbus.group.GroupConfig;
 import io.logbus.proto.AdminServiceGrpc;
 import io.logbus.proto.BrokerServiceGrpc;
@@ -41,8 +41,6 @@ import io.logbus.proto.TopicPartitions;
 import io.logbus.proto.TopicSpec;
 import io.logbus.record.CompressionType;
 import io.logbus.record.RecordBatchBuilder;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,44 +67,26 @@ class GroupServiceClusterTest {
   private static final String GROUP = "billing";
 
   @TempDir Path dir;
-  private final Map<Integer, LogbusNode> nodes = new HashMap<>();
+  private NodeCluster cluster;
   private final Map<Integer, ManagedChannel> channels = new HashMap<>();
 
   @AfterEach
   void stop() {
     channels.values().forEach(ManagedChannel::shutdownNow);
-    nodes.values().forEach(LogbusNode::close);
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
+    if (cluster != null) {
+      cluster.close();
     }
   }
 
-  private void startCluster() throws IOException {
-    Map<Integer, String> voters = new HashMap<>();
-    for (int id = 1; id <= 3; id++) {
-      voters.put(id, "127.0.0.1:" + freePort());
-    }
-    GroupConfig groups = GroupConfig.defaults().withOffsetsTopicPartitions(3);
-    for (int id = 1; id <= 3; id++) {
-      BrokerConfig config =
-          BrokerConfig.of(id, dir.resolve("node-" + id), voters)
-              .withTimeouts(300, 3_000)
-              .withReplicaLagTimeMaxMs(3_000);
-      nodes.put(id, LogbusNode.start(config, groups));
-    }
-    await()
-        .atMost(Duration.ofSeconds(90))
-        .until(() -> nodes.values().stream().allMatch(LogbusNode::ready));
+  private void startCluster() {
+    cluster = NodeCluster.start(dir, 3, GroupConfig.defaults().withOffsetsTopicPartitions(3));
   }
 
   private ManagedChannel channel(int id) {
     return channels.computeIfAbsent(
         id,
         i ->
-            NettyChannelBuilder.forAddress("127.0.0.1", nodes.get(i).port())
+            NettyChannelBuilder.forAddress("127.0.0.1", cluster.node(i).port())
                 .usePlaintext()
                 .build());
   }
@@ -144,7 +124,7 @@ class GroupServiceClusterTest {
               return found.get().getError() == ErrorCode.NONE;
             });
     FindCoordinatorResponse answer = found.get();
-    assertThat(answer.getPort()).isEqualTo(nodes.get(answer.getNodeId()).port());
+    assertThat(answer.getPort()).isEqualTo(cluster.node(answer.getNodeId()).port());
     assertThat(answer.getHost()).isEqualTo("127.0.0.1");
     // The asked broker's image may name the leader before the leader has applied it and loaded
     // the partition: until then it answers NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS.
@@ -313,7 +293,8 @@ class GroupServiceClusterTest {
 
     // Only the coordinator lists the group; the other brokers answer with nothing.
     List<String> listed = new ArrayList<>();
-    for (int id : nodes.keySet()) {
+    for (LogbusNode node : cluster.nodes()) {
+      int id = node.id();
       groups(id)
           .listGroups(ListGroupsRequest.getDefaultInstance())
           .getGroupsList()
@@ -385,8 +366,8 @@ class GroupServiceClusterTest {
     assertThat(commit(coordinator, m, offsets).getError()).isEqualTo(ErrorCode.NONE);
 
     channels.remove(coordinator).shutdownNow();
-    nodes.remove(coordinator).close();
-    int survivor = nodes.keySet().iterator().next();
+    cluster.kill(coordinator);
+    int survivor = cluster.nodes().iterator().next().id();
     AtomicReference<Integer> next = new AtomicReference<>();
     await()
         .atMost(Duration.ofSeconds(60))
@@ -401,7 +382,7 @@ class GroupServiceClusterTest {
               return r.getError() == ErrorCode.NONE && r.getNodeId() != coordinator;
             });
     int newCoordinator = next.get();
-    assertThat(nodes).containsKey(newCoordinator);
+    assertThat(cluster.nodes()).extracting(LogbusNode::id).contains(newCoordinator);
 
     AtomicReference<OffsetFetchResponse> fetched = new AtomicReference<>();
     await()
