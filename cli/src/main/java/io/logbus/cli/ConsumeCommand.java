@@ -67,19 +67,9 @@ final class ConsumeCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     validate();
-    int partitions = Topics.partitionCount(client, topic);
+    int partitions = Topics.checkPartition(client, topic, partition);
     List<TopicPartition> assignment = new ArrayList<>();
     if (partition != null) {
-      if (partition >= partitions) {
-        throw new io.logbus.client.LogbusException(
-            "unknown partition "
-                + partition
-                + " of topic "
-                + topic
-                + " ("
-                + partitions
-                + " partitions)");
-      }
       assignment.add(new TopicPartition(topic, partition));
     } else {
       for (int p = 0; p < partitions; p++) {

@@ -1,6 +1,5 @@
 package io.logbus.cli;
 
-import io.logbus.client.ConfigException;
 import io.logbus.client.LogbusProducer;
 import io.logbus.client.ProducerRecord;
 import java.io.PrintWriter;
@@ -41,20 +40,7 @@ final class PerfProduce implements Callable<Integer> {
       description = "Records per second at most; -1 = no limit.")
   long throughput;
 
-  @Option(names = "--acks", defaultValue = "all", paramLabel = "all|1|0")
-  String acks;
-
-  @Option(names = "--batch-size", defaultValue = "16384", paramLabel = "BYTES")
-  int batchSize;
-
-  @Option(names = "--linger-ms", defaultValue = "5", paramLabel = "MS")
-  long lingerMs;
-
-  @Option(names = "--compression", defaultValue = "none", paramLabel = "C")
-  String compression;
-
-  @Option(names = "--buffer-memory", defaultValue = "33554432", paramLabel = "BYTES")
-  long bufferMemory;
+  @Mixin ProducerOptions producerOptions;
 
   @Option(names = "--reporting-interval-ms", defaultValue = "5000", paramLabel = "MS")
   long reportingIntervalMs;
@@ -70,22 +56,7 @@ final class PerfProduce implements Callable<Integer> {
     if (reportingIntervalMs < 1) {
       throw new ParameterException(spec.commandLine(), "--reporting-interval-ms must be >= 1");
     }
-    LogbusProducer.Builder builder;
-    try {
-      builder =
-          LogbusProducer.builder()
-              .bootstrapServers(client.bootstrap)
-              .clientId("logbus-perf")
-              .acks(acks)
-              .batchSize(batchSize)
-              .lingerMs(lingerMs)
-              .compression(compression)
-              .bufferMemory(bufferMemory)
-              .maxBlockMs(client.requestTimeoutMs);
-      builder.toConfig();
-    } catch (ConfigException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
-    }
+    LogbusProducer.Builder builder = producerOptions.builder(client, "logbus-perf");
     Topics.partitionCount(client, topic);
     byte[] payload = new byte[recordSize];
     Random random = new Random(0);

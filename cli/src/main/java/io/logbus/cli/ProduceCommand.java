@@ -44,21 +44,7 @@ final class ProduceCommand implements Callable<Integer> {
   @Option(names = "--partition", paramLabel = "P", description = "Send every line to P.")
   Integer partition;
 
-  @Option(names = "--acks", defaultValue = "all", paramLabel = "all|1|0")
-  String acks;
-
-  @Option(
-      names = "--compression",
-      defaultValue = "none",
-      paramLabel = "C",
-      description = "none, gzip, snappy, lz4 or zstd. Default: ${DEFAULT-VALUE}.")
-  String compression;
-
-  @Option(names = "--linger-ms", defaultValue = "5", paramLabel = "MS")
-  long lingerMs;
-
-  @Option(names = "--delivery-timeout-ms", defaultValue = "60000", paramLabel = "MS")
-  long deliveryTimeoutMs;
+  @Mixin ProducerOptions producerOptions;
 
   @Override
   public Integer call() throws IOException {
@@ -69,33 +55,8 @@ final class ProduceCommand implements Callable<Integer> {
       throw new ParameterException(
           spec.commandLine(), "--partition must be >= 0, got " + partition);
     }
-    LogbusProducer.Builder builder;
-    try {
-      builder =
-          LogbusProducer.builder()
-              .bootstrapServers(client.bootstrap)
-              .clientId("logbus-produce")
-              .acks(acks)
-              .compression(compression)
-              .lingerMs(lingerMs)
-              .maxBlockMs(client.requestTimeoutMs)
-              .requestTimeoutMs(Math.min(client.requestTimeoutMs, 10_000))
-              .deliveryTimeoutMs(deliveryTimeoutMs);
-      builder.toConfig();
-    } catch (io.logbus.client.ConfigException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
-    }
-    int partitions = Topics.partitionCount(client, topic);
-    if (partition != null && partition >= partitions) {
-      throw new io.logbus.client.LogbusException(
-          "unknown partition "
-              + partition
-              + " of topic "
-              + topic
-              + " ("
-              + partitions
-              + " partitions)");
-    }
+    LogbusProducer.Builder builder = producerOptions.builder(client, "logbus-produce");
+    Topics.checkPartition(client, topic, partition);
     AtomicLong failed = new AtomicLong();
     AtomicReference<Exception> firstError = new AtomicReference<>();
     long lines = 0;

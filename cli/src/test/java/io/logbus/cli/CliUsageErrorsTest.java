@@ -2,6 +2,8 @@ package io.logbus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -61,6 +63,45 @@ class CliUsageErrorsTest {
     assertUsageError(
         Cli.run("produce", "--topic", "t", "--compression", "brotli", "--bootstrap", "127.0.0.1:1"),
         "compression");
+  }
+
+  @Test
+  void perfProduceSharesTheProducerOptionChecks() {
+    assertUsageError(
+        Cli.run(
+            "perf",
+            "produce",
+            "--topic",
+            "t",
+            "--num-records",
+            "1",
+            "--record-size",
+            "1",
+            "--acks",
+            "2",
+            "--bootstrap",
+            "127.0.0.1:1"),
+        "acks");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"produce", "perf produce"})
+  void deliveryTimeoutBelowLingerPlusRequestTimeoutIsAUsageError(String command) {
+    List<String> args = new ArrayList<>(List.of(command.split(" ")));
+    args.addAll(
+        List.of("--topic", "t", "--delivery-timeout-ms", "10", "--bootstrap", "127.0.0.1:1"));
+    if (command.startsWith("perf")) {
+      args.addAll(List.of("--num-records", "1", "--record-size", "1"));
+    }
+    assertUsageError(Cli.run(args.toArray(String[]::new)), "delivery.timeout.ms");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"--batch-size", "--buffer-memory"})
+  void nonPositiveBufferSizesAreUsageErrors(String flag) {
+    assertUsageError(
+        Cli.run("produce", "--topic", "t", flag, "0", "--bootstrap", "127.0.0.1:1"),
+        flag.substring(2).replace('-', '.'));
   }
 
   @Test
