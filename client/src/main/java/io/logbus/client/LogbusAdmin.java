@@ -50,6 +50,7 @@ public final class LogbusAdmin implements AutoCloseable {
   private final MetadataManager metadata;
   private final ExecutorService executor;
   private final Clock clock;
+  private final GroupAdmin groups;
   private volatile boolean everReached;
 
   private LogbusAdmin(AdminConfig config, Clock clock) {
@@ -70,6 +71,17 @@ public final class LogbusAdmin implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+    this.groups =
+        new GroupAdmin(
+            new CoordinatorClient(
+                config.clientId(),
+                metadata,
+                config.requestTimeoutMs(),
+                config.retryBackoffMs(),
+                clock),
+            metadata,
+            config,
+            clock);
   }
 
   public static Builder builder() {
@@ -241,6 +253,45 @@ public final class LogbusAdmin implements AutoCloseable {
         });
   }
 
+  // ------------------------------------------------------------------ consumer groups
+
+  /** Every consumer group of the cluster (each broker lists those it coordinates), by id. */
+  public CompletableFuture<List<GroupListing>> listGroups() {
+    return supply(groups::listGroups);
+  }
+
+  /** Members, assignment and per-partition lag; GROUP_ID_NOT_FOUND fails as ApiException. */
+  public CompletableFuture<GroupDescription> describeGroup(String groupId) {
+    return supply(() -> groups.describeGroup(groupId));
+  }
+
+  /**
+   * Moves the group's committed offsets of a topic (or one partition of it); only while the group
+   * has no active members (else GROUP_NOT_EMPTY). A dry run reports without changing anything.
+   */
+  public CompletableFuture<List<OffsetResetResult>> resetOffsets(
+      String groupId, String topic, Integer partitionOrNull, OffsetResetSpec spec, boolean dryRun) {
+    return supply(() -> groups.resetOffsets(groupId, topic, partitionOrNull, spec, dryRun));
+  }
+
+  /** Deletes an empty group and its offsets (else GROUP_NOT_EMPTY). */
+  public CompletableFuture<Void> deleteGroup(String groupId) {
+    return supply(
+        () -> {
+          groups.deleteGroup(groupId);
+          return null;
+        });
+  }
+
+  /** The group's committed offsets; a partition without one is absent. */
+  public CompletableFuture<Map<TopicPartition, Long>> listCommittedOffsets(String groupId) {
+    return supply(() -> groups.listCommittedOffsets(groupId));
+  }
+
+  private <R> CompletableFuture<R> supply(java.util.function.Supplier<R> call) {
+    return CompletableFuture.supplyAsync(call, executor);
+  }
+
   private static void check(ErrorCode code, String message, String subject) {
     if (code != ErrorCode.NONE && code != ErrorCode.UNRECOGNIZED) {
       throw ApiException.of(code, message, subject);
@@ -250,7 +301,7 @@ public final class LogbusAdmin implements AutoCloseable {
   // ------------------------------------------------------------------ retries
 
   private <R> CompletableFuture<R> async(String what, Function<AdminServiceBlockingStub, R> rpc) {
-    return CompletableFuture.supplyAsync(() -> withRetries(what, rpc), executor);
+    return supply(() -> withRetries(what, rpc));
   }
 
   /**

@@ -28,6 +28,7 @@ public final class FakeCluster implements AutoCloseable {
   final AtomicLong nextProducerId = new AtomicLong(1000);
   final AtomicInteger produceCalls = new AtomicInteger();
   final AtomicInteger outOfOrderAnswers = new AtomicInteger();
+  final FakeGroups groups = new FakeGroups(this);
 
   /** Errors the next Produce calls answer for a partition key "topic-partition", in order. */
   final Map<String, Queue<ErrorCode>> produceFaults = new ConcurrentHashMap<>();
@@ -75,6 +76,11 @@ public final class FakeCluster implements AutoCloseable {
     }
     topics.put(name, parts);
     configs.put(name, new ConcurrentHashMap<>());
+  }
+
+  /** The consumer groups this cluster's brokers coordinate. */
+  public FakeGroups groups() {
+    return groups;
   }
 
   public FakePartition partition(String topic, int partition) {
@@ -138,6 +144,7 @@ public final class FakeCluster implements AutoCloseable {
           Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
               .addService(new FakeBrokerService(cluster, id))
               .addService(new FakeAdminService(cluster, id))
+              .addService(new FakeGroupService(cluster, id))
               .build()
               .start();
       this.port = server.getPort();
