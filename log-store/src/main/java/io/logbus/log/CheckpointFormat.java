@@ -22,8 +22,9 @@ import java.util.List;
  *       fsynced</td></tr>
  *   <tr><td>{@code high-watermark-checkpoint}</td><td>one entry "offset"</td></tr>
  *   <tr><td>{@code producer-state-checkpoint}</td><td>entries "producerId epoch firstSeq lastSeq
- *       firstOffset lastOffset", plus a first entry "snapshotOffset" (the log end offset it
- *       describes)</td></tr>
+ *       firstOffset lastOffset timestamp" (timestamp: the batch's maxTimestamp, for expiry), plus
+ *       a first entry "snapshotOffset -1 -1 -1 -1 -1 -1" (the log end offset it describes). A
+ *       six-field file of an older version does not parse and is rebuilt from the log.</td></tr>
  * </table>
  *
  * <p>Files are replaced atomically ({@link CheckpointFile}), so a reader sees the old or the new

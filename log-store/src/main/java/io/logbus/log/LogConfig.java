@@ -67,6 +67,12 @@ public final class LogConfig {
   public static final String UNCLEAN_LEADER_ELECTION_ENABLE = "unclean.leader.election.enable";
   public static final String COMPRESSION_TYPE = "compression.type";
 
+  /**
+   * How long an idempotent producer's state is kept after its last write (Kafka's broker config of
+   * that name, default one day); see {@link PartitionLog#removeExpiredProducers()}.
+   */
+  public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
+
   /** Smallest segment.bytes: one batch header must fit, or every append would roll. */
   static final int MIN_SEGMENT_BYTES = 64;
 
@@ -87,7 +93,8 @@ public final class LogConfig {
           MessageTimestampType.CREATE_TIME,
           1,
           false,
-          "producer");
+          "producer",
+          DAY_MS);
 
   private final int segmentBytes;
   private final long segmentMs;
@@ -104,6 +111,7 @@ public final class LogConfig {
   private final int minInsyncReplicas;
   private final boolean uncleanLeaderElectionEnable;
   private final String compressionType;
+  private final long producerIdExpirationMs;
 
   private LogConfig(
       int segmentBytes,
@@ -120,7 +128,8 @@ public final class LogConfig {
       MessageTimestampType messageTimestampType,
       int minInsyncReplicas,
       boolean uncleanLeaderElectionEnable,
-      String compressionType) {
+      String compressionType,
+      long producerIdExpirationMs) {
     this.segmentBytes = segmentBytes;
     this.segmentMs = segmentMs;
     this.indexIntervalBytes = indexIntervalBytes;
@@ -136,6 +145,7 @@ public final class LogConfig {
     this.minInsyncReplicas = minInsyncReplicas;
     this.uncleanLeaderElectionEnable = uncleanLeaderElectionEnable;
     this.compressionType = compressionType;
+    this.producerIdExpirationMs = producerIdExpirationMs;
   }
 
   /** Kafka's topic defaults, with flush=group. */
@@ -181,7 +191,8 @@ public final class LogConfig {
             merged, MESSAGE_TIMESTAMP_TYPE, MessageTimestampType.values(), p -> p.configValue),
         (int) parseLong(merged, MIN_INSYNC_REPLICAS, 1, Integer.MAX_VALUE),
         parseBoolean(merged, UNCLEAN_LEADER_ELECTION_ENABLE),
-        parseCompression(merged));
+        parseCompression(merged),
+        parseLong(merged, PRODUCER_ID_EXPIRATION_MS, 1, Long.MAX_VALUE));
   }
 
   /** Every key with its value as {@link #fromMap} reads it back. */
@@ -202,6 +213,7 @@ public final class LogConfig {
     m.put(MIN_INSYNC_REPLICAS, Integer.toString(minInsyncReplicas));
     m.put(UNCLEAN_LEADER_ELECTION_ENABLE, Boolean.toString(uncleanLeaderElectionEnable));
     m.put(COMPRESSION_TYPE, compressionType);
+    m.put(PRODUCER_ID_EXPIRATION_MS, Long.toString(producerIdExpirationMs));
     return Collections.unmodifiableMap(m);
   }
 
@@ -347,6 +359,10 @@ public final class LogConfig {
 
   public String compressionType() {
     return compressionType;
+  }
+
+  public long producerIdExpirationMs() {
+    return producerIdExpirationMs;
   }
 
   @Override

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  *       it (including later segments) is cut. The survivors are fsynced.
  *   <li>Leader epochs: the checkpoint, plus epochs seen in recovered batches, cut to the log.
  *   <li>Producer state: the snapshot written by a clean close if it matches the log end, else a
- *       rebuild from batch headers.
+ *       rebuild from batch headers; then producers past {@code producer.id.expiration.ms} are
+ *       dropped.
  * </ol>
  *
  * Runs on the opening thread, before the log is visible to others.
@@ -185,6 +186,9 @@ final class LogLoader {
         epochs.truncateFromStart(logStart);
       }
     }
+    // A producer that expired before a crash is rebuilt from the log with its old timestamps:
+    // expire it again now so a restart never brings it back.
+    producers.removeExpired(now, config.producerIdExpirationMs());
     long hw = readOffset(name, hwFile).orElse(logStart);
     return new Loaded(segments, epochs, producers, rpFile, hwFile, psFile, logEnd, hw, bytesCut);
   }

@@ -45,11 +45,12 @@ public final class LogManager implements AutoCloseable {
   private final Map<String, PartitionLog> logs = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
-  private LogManager(Path logsDir, LogConfig defaults, Clock clock, Duration interval) {
+  private LogManager(
+      Path logsDir, LogConfig defaults, Clock clock, Duration interval, int flusherThreads) {
     this.logsDir = logsDir;
     this.defaults = defaults;
     this.clock = clock;
-    this.flusher = new GroupFlusher("logbus-group-flusher", FLUSHER_THREADS);
+    this.flusher = new GroupFlusher("logbus-group-flusher", flusherThreads);
     this.cleaner = new LogCleaner(clock);
     this.background =
         Executors.newSingleThreadScheduledExecutor(
@@ -75,6 +76,16 @@ public final class LogManager implements AutoCloseable {
    */
   public static LogManager open(
       Path logsDir, LogConfig defaults, Clock clock, Duration backgroundInterval) {
+    return open(logsDir, defaults, clock, backgroundInterval, FLUSHER_THREADS);
+  }
+
+  /** As above with {@code flusherThreads} group flusher threads (benchmarks compare counts). */
+  static LogManager open(
+      Path logsDir,
+      LogConfig defaults,
+      Clock clock,
+      Duration backgroundInterval,
+      int flusherThreads) {
     Objects.requireNonNull(logsDir, "logsDir");
     Objects.requireNonNull(defaults, "defaults");
     Objects.requireNonNull(clock, "clock");
@@ -87,7 +98,7 @@ public final class LogManager implements AutoCloseable {
     } catch (IOException e) {
       throw new LogStorageException("cannot create logs directory " + logsDir, e);
     }
-    LogManager m = new LogManager(logsDir, defaults, clock, backgroundInterval);
+    LogManager m = new LogManager(logsDir, defaults, clock, backgroundInterval, flusherThreads);
     try (DirectoryStream<Path> dirs = Files.newDirectoryStream(logsDir, Files::isDirectory)) {
       for (Path d : dirs) {
         String n = d.getFileName().toString();
@@ -162,7 +173,11 @@ public final class LogManager implements AutoCloseable {
     log.updateConfig(config);
   }
 
-  /** One pass of retention, compaction and checkpoint writing over every log. */
+  /**
+   * One pass of retention, producer-id expiry, compaction and checkpoint writing over every log.
+   * The manager runs it every background interval; a broker that opened the manager without one
+   * calls this from its own scheduler.
+   */
   public void runBackgroundPass() {
     backgroundPass();
   }
@@ -174,6 +189,7 @@ public final class LogManager implements AutoCloseable {
       }
       try {
         log.deleteOldSegments();
+        log.removeExpiredProducers();
         if (log.config().cleanupPolicy() == LogConfig.CleanupPolicy.COMPACT) {
           cleaner.maybeClean(log);
         }

@@ -133,6 +133,10 @@ public final class PartitionLog implements AutoCloseable {
       ProducerStateManager.BatchMetadata firstDup = null;
       ProducerStateManager.BatchMetadata lastDup = null;
       int dups = 0;
+      long appendTime = -1;
+      if (cfg.messageTimestampType() == LogConfig.MessageTimestampType.LOG_APPEND_TIME) {
+        appendTime = clock.millis();
+      }
       long next = first;
       for (int i = 0; i < req.count; i++) {
         int p = req.positions[i];
@@ -149,10 +153,12 @@ public final class PartitionLog implements AutoCloseable {
             lastDup = dup;
             continue;
           }
+          long storedTs = appendTime >= 0 ? appendTime : RecordBatchFormat.maxTimestamp(buf, p);
           update.record(
               pid,
               epoch,
-              new ProducerStateManager.BatchMetadata(firstSeq, lastSeq, next, next + lastDelta));
+              new ProducerStateManager.BatchMetadata(
+                  firstSeq, lastSeq, next, next + lastDelta, storedTs));
         }
         next += lastDelta + 1L;
       }
@@ -171,12 +177,7 @@ public final class PartitionLog implements AutoCloseable {
             true,
             durableFuture(lastDup.lastOffset()));
       }
-      long appendTime = -1;
-      long maxTs = req.maxTimestamp;
-      if (cfg.messageTimestampType() == LogConfig.MessageTimestampType.LOG_APPEND_TIME) {
-        appendTime = clock.millis();
-        maxTs = appendTime;
-      }
+      long maxTs = appendTime >= 0 ? appendTime : req.maxTimestamp;
       next = first;
       for (int i = 0; i < req.count; i++) {
         int p = req.positions[i];
@@ -819,6 +820,26 @@ public final class PartitionLog implements AutoCloseable {
       return deleted;
     } catch (IOException e) {
       throw fail("retention", e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Forgets idempotent producers whose last write (their last batch's stored maxTimestamp) is at
+   * least {@code producer.id.expiration.ms} before this log's clock, as Kafka's periodic check
+   * does: a later batch of such a producer is accepted as from a new producer. Run by {@link
+   * LogManager}'s background pass; returns how many producers were forgotten.
+   */
+  public int removeExpiredProducers() {
+    lock.lock();
+    try {
+      ensureUsable();
+      int removed = producerState.removeExpired(clock.millis(), config.producerIdExpirationMs());
+      if (removed > 0) {
+        LOG.info("[{}] expired {} idle producer ids", name, removed);
+      }
+      return removed;
     } finally {
       lock.unlock();
     }

@@ -15,8 +15,14 @@ import java.util.Map;
  *
  * <p>Rebuilt on open from the batch headers in the log, or loaded from {@code
  * producer-state-checkpoint} after a clean shutdown (layout in {@link CheckpointFormat}: a first
- * entry {@code snapshotOffset -1 -1 -1 -1 -1}, then one entry per remembered batch). Not
+ * entry {@code snapshotOffset -1 -1 -1 -1 -1 -1}, then one entry per remembered batch). Not
  * thread-safe: the log's lock guards it.
+ *
+ * <p>Expiry (Kafka's {@code producer.id.expiration.ms}): a producer's last write time is the
+ * maxTimestamp of its last batch as stored in the log (the broker's clock for LogAppendTime
+ * topics), as in Kafka. Because the time comes from the stored bytes, a leader, its followers, a
+ * snapshot and a rebuild from the log all agree on it, and a producer expired before a crash is
+ * expired again right after the rebuild ({@link LogLoader}).
  */
 final class ProducerStateManager {
   /**
@@ -24,9 +30,11 @@ final class ProducerStateManager {
    */
   static final int MAX_BATCHES = 5;
 
-  static final int SNAPSHOT_FIELDS = 6;
+  static final int SNAPSHOT_FIELDS = 7;
 
-  record BatchMetadata(int firstSeq, int lastSeq, long firstOffset, long lastOffset) {}
+  /** {@code timestamp}: the batch's maxTimestamp as stored (its write time for expiry). */
+  record BatchMetadata(
+      int firstSeq, int lastSeq, long firstOffset, long lastOffset, long timestamp) {}
 
   static final class ProducerEntry {
     short epoch;
@@ -40,6 +48,11 @@ final class ProducerStateManager {
       ProducerEntry c = new ProducerEntry(epoch);
       c.batches.addAll(batches);
       return c;
+    }
+
+    /** The last write's timestamp; an entry always holds at least one batch. */
+    long lastTimestamp() {
+      return batches.getLast().timestamp();
     }
 
     void add(short newEpoch, BatchMetadata b) {
@@ -170,7 +183,8 @@ final class ProducerStateManager {
             firstSeq,
             RecordBatchFormat.incrementSequence(firstSeq, lastDelta),
             base,
-            base + lastDelta);
+            base + lastDelta,
+            RecordBatchFormat.maxTimestamp(header, 0));
     producers.computeIfAbsent(pid, id -> new ProducerEntry(epoch)).add(epoch, b);
   }
 
@@ -190,6 +204,16 @@ final class ProducerStateManager {
             });
   }
 
+  /**
+   * Forgets producers whose last write is {@code expirationMs} or more before {@code nowMs}
+   * (Kafka's test); returns how many.
+   */
+  int removeExpired(long nowMs, long expirationMs) {
+    int before = producers.size();
+    producers.values().removeIf(e -> nowMs - e.lastTimestamp() >= expirationMs);
+    return before - producers.size();
+  }
+
   void clear() {
     producers = new HashMap<>();
   }
@@ -206,13 +230,19 @@ final class ProducerStateManager {
 
   List<long[]> snapshot(long snapshotOffset) {
     List<long[]> out = new ArrayList<>();
-    out.add(new long[] {snapshotOffset, -1, -1, -1, -1, -1});
+    out.add(new long[] {snapshotOffset, -1, -1, -1, -1, -1, -1});
     producers.forEach(
         (pid, e) -> {
           for (BatchMetadata b : e.batches) {
             out.add(
                 new long[] {
-                  pid, e.epoch, b.firstSeq(), b.lastSeq(), b.firstOffset(), b.lastOffset()
+                  pid,
+                  e.epoch,
+                  b.firstSeq(),
+                  b.lastSeq(),
+                  b.firstOffset(),
+                  b.lastOffset(),
+                  b.timestamp()
                 });
           }
         });
@@ -229,7 +259,7 @@ final class ProducerStateManager {
       short epoch = (short) e[1];
       loaded
           .computeIfAbsent(e[0], id -> new ProducerEntry(epoch))
-          .add(epoch, new BatchMetadata((int) e[2], (int) e[3], e[4], e[5]));
+          .add(epoch, new BatchMetadata((int) e[2], (int) e[3], e[4], e[5], e[6]));
     }
     producers = loaded;
     return true;

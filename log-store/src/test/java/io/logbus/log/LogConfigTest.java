@@ -59,6 +59,9 @@ class LogConfigTest {
     "min.insync.replicas, 0",
     "unclean.leader.election.enable, yes",
     "compression.type, brotli",
+    "producer.id.expiration.ms, 0",
+    "producer.id.expiration.ms, -1",
+    "producer.id.expiration.ms, 1d",
     "no.such.key, 1"
   })
   void wrongValuesAreRejectedNamingKeyAndValue(String key, String value) {
@@ -67,6 +70,22 @@ class LogConfigTest {
     assertThatThrownBy(() -> LogConfig.fromMap(m, LogConfig.defaults()))
         .isInstanceOf(InvalidConfigException.class)
         .hasMessageContaining(key);
+  }
+
+  @Test
+  void producerIdExpirationDefaultsToKafkasDayAndRejectsBadValuesByName() {
+    assertThat(LogConfig.defaults().producerIdExpirationMs()).isEqualTo(86_400_000L);
+    assertThat(
+            LogConfig.defaults()
+                .with(LogConfig.PRODUCER_ID_EXPIRATION_MS, "60000")
+                .producerIdExpirationMs())
+        .isEqualTo(60_000L);
+    assertThatThrownBy(() -> LogConfig.defaults().with(LogConfig.PRODUCER_ID_EXPIRATION_MS, "0"))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("producer.id.expiration.ms=0");
+    assertThatThrownBy(() -> LogConfig.defaults().with(LogConfig.PRODUCER_ID_EXPIRATION_MS, "soon"))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("producer.id.expiration.ms='soon'");
   }
 
   @Test

@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class LogManagerTest {
   @TempDir Path dir;
@@ -101,9 +103,12 @@ class LogManagerTest {
         .isInstanceOf(IllegalArgumentException.class);
   }
 
-  @Test
-  void groupFlushWithConcurrentAppendersCompletesEveryFutureInOffsetOrder() throws Exception {
-    open();
+  /** One flusher, and several whose fsyncs of one log overlap (the default). */
+  @ParameterizedTest
+  @ValueSource(ints = {1, LogManager.FLUSHER_THREADS})
+  void groupFlushWithConcurrentAppendersCompletesEveryFutureInOffsetOrder(int flusherThreads)
+      throws Exception {
+    manager = LogManager.open(dir, LogConfig.defaults(), clock, null, flusherThreads);
     PartitionLog log = manager.getOrCreate("g", 0, LogConfig.defaults());
     int appenders = 8;
     int perAppender = 200;
@@ -152,6 +157,13 @@ class LogManagerTest {
       assertThat(all.get(i).firstOffset()).isEqualTo(all.get(i - 1).lastOffset() + 1);
     }
     assertThat(TestBatches.allOffsets(log)).hasSize(2 * appenders * perAppender);
+  }
+
+  @Test
+  void flusherThreadCountBelowOneIsRejected() {
+    assertThatThrownBy(() -> LogManager.open(dir, LogConfig.defaults(), clock, null, 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at least 1, not 0");
   }
 
   @Test

@@ -40,10 +40,16 @@ final class TestBatches {
   }
 
   static ByteBuffer idempotent(long producerId, short epoch, int baseSequence, int records) {
+    return idempotent(producerId, epoch, baseSequence, records, 1000L);
+  }
+
+  /** As above, every record stamped {@code timestamp}. */
+  static ByteBuffer idempotent(
+      long producerId, short epoch, int baseSequence, int records, long timestamp) {
     RecordBatchBuilder b =
         new RecordBatchBuilder(CompressionType.NONE, 0).producer(producerId, epoch, baseSequence);
     for (int i = 0; i < records; i++) {
-      b.append(1000L, null, ("v" + i).getBytes(StandardCharsets.UTF_8), null);
+      b.append(timestamp, null, ("v" + i).getBytes(StandardCharsets.UTF_8), null);
     }
     return b.build();
   }
