@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
       TopicsCommand.class,
       ProduceCommand.class,
       ConsumeCommand.class,
+      GroupsCommand.class,
       ClusterCommand.class,
       PerfCommand.class,
       NodeCommand.class,

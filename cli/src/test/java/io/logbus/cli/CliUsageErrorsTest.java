@@ -11,7 +11,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Bad command lines: exit code 2 and an error naming the problem, no stack trace. */
 class CliUsageErrorsTest {
 
-  private static void assertUsageError(Cli.Result r, String mentions) {
+  static void assertUsageError(Cli.Result r, String mentions) {
     assertThat(r.code()).as(r.err()).isEqualTo(2);
     assertThat(r.errLines().get(0)).contains(mentions);
     assertThat(r.err()).doesNotContain("\tat ").doesNotContain("Exception");
