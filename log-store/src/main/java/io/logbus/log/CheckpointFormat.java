@@ -21,6 +21,8 @@ import java.util.List;
  *   <tr><td>{@code recovery-point-checkpoint}</td><td>one entry "offset": every byte below it was
  *       fsynced</td></tr>
  *   <tr><td>{@code high-watermark-checkpoint}</td><td>one entry "offset"</td></tr>
+ *   <tr><td>{@code cleaner-offset-checkpoint}</td><td>one entry "offset": compaction cleaned
+ *       every segment below it (written by {@link LogCleaner})</td></tr>
  *   <tr><td>{@code producer-state-checkpoint}</td><td>entries "producerId epoch firstSeq lastSeq
  *       firstOffset lastOffset timestamp" (timestamp: the batch's maxTimestamp, for expiry), plus
  *       a first entry "snapshotOffset -1 -1 -1 -1 -1 -1" (the log end offset it describes). A

@@ -12,7 +12,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +31,12 @@ import org.slf4j.LoggerFactory;
  * the surviving records at their offsets, the same codec, leader epoch and producer fields (its
  * base sequence moved with its first offset).
  *
+ * <p>Progress survives restarts as Kafka's cleaner-offset-checkpoint does: after a cleaning, the
+ * offset below which the log is clean is written to the log's {@code cleaner-offset-checkpoint}
+ * (atomically, {@link CheckpointFile}) and read back the first time the cleaner looks at a log, so
+ * a restart does not count the whole log as dirty again. A damaged or out-of-range checkpoint falls
+ * back to the log start (the whole log is dirty: one full, safe cleaning) with a WARN.
+ *
  * <p>Called from the log manager's background thread only (one cleaning at a time).
  */
 final class LogCleaner {
@@ -37,9 +45,13 @@ final class LogCleaner {
   private final Clock clock;
 
   /**
-   * Per log: the active segment base offset at its last cleaning; segments from there are dirty.
+   * Per log: the active segment base offset at its last cleaning (Kafka's first dirty offset);
+   * segments from there are dirty. Loaded from the checkpoint on first use.
    */
   private final Map<PartitionLog, Long> cleanedUpTo = new ConcurrentHashMap<>();
+
+  /** Cleanings run (tests tell a skipped log from a cleaned one). */
+  private final AtomicInteger cleanings = new AtomicInteger();
 
   LogCleaner(Clock clock) {
     this.clock = clock;
@@ -50,7 +62,7 @@ final class LogCleaner {
     List<LogSegment> closed = closedSegments(log);
     long total = 0;
     long dirty = 0;
-    long from = cleanedUpTo.getOrDefault(log, -1L);
+    long from = firstDirtyOffset(log);
     for (LogSegment s : closed) {
       total += s.size();
       if (s.baseOffset() >= from) {
@@ -61,6 +73,61 @@ final class LogCleaner {
       return 0;
     }
     return clean(log);
+  }
+
+  /** Segments at or above this offset are dirty. */
+  long firstDirtyOffset(PartitionLog log) {
+    return cleanedUpTo.computeIfAbsent(log, LogCleaner::readCheckpoint);
+  }
+
+  int cleaningsRun() {
+    return cleanings.get();
+  }
+
+  /** The log was deleted: drop what the cleaner remembers of it. */
+  void forget(PartitionLog log) {
+    cleanedUpTo.remove(log);
+  }
+
+  private static CheckpointFile checkpointFile(PartitionLog log) {
+    return new CheckpointFile(log.dir().resolve(LogFileNames.CLEANER_OFFSET_CHECKPOINT), 1);
+  }
+
+  private static long readCheckpoint(PartitionLog log) {
+    long start = log.logStartOffset();
+    long end = log.logEndOffset();
+    Optional<Long> saved;
+    try {
+      saved = checkpointFile(log).readOffset();
+    } catch (LogStorageException e) {
+      LOG.warn("[{}] {}; the whole log counts as dirty", log.name(), e.getMessage());
+      return start;
+    }
+    if (saved.isEmpty() || saved.get() < start) {
+      // Absent, or retention moved the log start past it (Kafka resets to the start, too).
+      return start;
+    }
+    if (saved.get() > end) {
+      LOG.warn(
+          "[{}] cleaner checkpoint {} is beyond the log end {}; the whole log counts as dirty",
+          log.name(),
+          saved.get(),
+          end);
+      return start;
+    }
+    return saved.get();
+  }
+
+  private static void writeCheckpoint(PartitionLog log, long cleanedTo) {
+    log.lock.lock();
+    try {
+      // Under the lock a deletion cannot remove the directory while the file is written.
+      if (!log.isClosed()) {
+        checkpointFile(log).writeOffset(cleanedTo);
+      }
+    } finally {
+      log.lock.unlock();
+    }
   }
 
   private static List<LogSegment> closedSegments(PartitionLog log) {
@@ -91,6 +158,7 @@ final class LogCleaner {
       return 0;
     }
     long activeBase = closed.get(closed.size() - 1).nextOffset();
+    cleanings.incrementAndGet();
     try {
       Map<ByteBuffer, Long> latest = new HashMap<>();
       for (LogSegment s : closed) {
@@ -111,6 +179,7 @@ final class LogCleaner {
           replaced++;
         }
       }
+      writeCheckpoint(log, activeBase);
       cleanedUpTo.put(log, activeBase);
       return replaced;
     } catch (IOException e) {

@@ -29,6 +29,7 @@ final class LogFileNames {
   static final String RECOVERY_POINT_CHECKPOINT = "recovery-point-checkpoint";
   static final String HIGH_WATERMARK_CHECKPOINT = "high-watermark-checkpoint";
   static final String PRODUCER_STATE_CHECKPOINT = "producer-state-checkpoint";
+  static final String CLEANER_OFFSET_CHECKPOINT = "cleaner-offset-checkpoint";
 
   /** Present only between a clean close and the next open: the files need no recovery scan. */
   static final String CLEAN_SHUTDOWN_MARKER = ".clean-shutdown";

@@ -152,6 +152,7 @@ public final class LogManager implements AutoCloseable {
   public void delete(String topic, int partition) {
     PartitionLog log = logs.remove(key(topic, partition));
     if (log != null) {
+      cleaner.forget(log);
       try {
         log.deleteFiles();
       } catch (IOException e) {
