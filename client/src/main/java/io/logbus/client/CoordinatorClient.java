@@ -164,7 +164,7 @@ final class CoordinatorClient {
         throw new ClientTimeoutException(what + " of group " + group + " timed out: " + last);
       }
       refreshQuietly();
-      sleep(retryBackoffMs);
+      Futures.sleep(retryBackoffMs);
     }
   }
 
@@ -180,18 +180,6 @@ final class CoordinatorClient {
       metadata.refreshIfNeeded();
     } catch (BrokerUnavailableException e) {
       log.debug("{} metadata refresh failed: {}", prefix, e.getMessage());
-    }
-  }
-
-  static void sleep(long ms) {
-    if (ms <= 0) {
-      return;
-    }
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new LogbusException("interrupted", e);
     }
   }
 }

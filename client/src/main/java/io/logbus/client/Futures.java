@@ -23,6 +23,19 @@ public final class Futures {
     }
   }
 
+  /** Sleeps a back-off; an interrupt becomes a {@link LogbusException} (flag kept). */
+  static void sleep(long ms) {
+    if (ms <= 0) {
+      return;
+    }
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new LogbusException("interrupted", e);
+    }
+  }
+
   static LogbusException unwrap(Throwable t) {
     while ((t instanceof CompletionException || t instanceof ExecutionException)
         && t.getCause() != null) {

@@ -91,7 +91,7 @@ final class GroupAdmin {
             "list groups timed out after " + config.apiTimeoutMs() + " ms; not answered: " + next);
       }
       pending = next;
-      CoordinatorClient.sleep(config.retryBackoffMs());
+      Futures.sleep(config.retryBackoffMs());
     }
   }
 

@@ -1,40 +1,21 @@
 package io.logbus.client;
 
-import com.google.common.util.concurrent.ListenableFuture;
-import io.grpc.StatusRuntimeException;
-import io.logbus.proto.BrokerServiceGrpc;
 import io.logbus.proto.ErrorCode;
-import io.logbus.proto.FetchPartition;
-import io.logbus.proto.FetchPartitionData;
-import io.logbus.proto.FetchRequest;
-import io.logbus.proto.FetchResponse;
-import io.logbus.proto.ListOffsetsPartition;
-import io.logbus.proto.ListOffsetsRequest;
-import io.logbus.proto.ListOffsetsResponse;
-import io.logbus.proto.ListOffsetsResult;
-import io.logbus.record.Record;
-import io.logbus.record.RecordBatch;
-import io.logbus.record.RecordBatches;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Reads records from assigned partitions, shaped like Kafka's consumer with manual assignment. Each
- * partition has a position: the offset of the next record {@link #poll} returns. Fetches go to the
- * current leader of each partition, one call per leader broker; after a leader change (an error
+ * Reads records from partitions, shaped like Kafka's consumer: assigned by hand ({@link #assign})
+ * or by the group's coordinator ({@link #subscribe}, with a group.id; see {@link
+ * ConsumerCoordinator}: heartbeats run on a background thread, rebalance listeners inside poll).
+ * Each partition has a position: the offset of the next record {@link #poll} returns. Fetches go to
+ * the current leader of each partition, one call per leader broker; after a leader change (an error
  * code, or an unreachable broker) the consumer refreshes metadata and fetches the same position
  * from the new leader, so records are neither lost nor repeated. Batches may start below the
  * position; records below it are skipped.
@@ -42,29 +23,16 @@ import org.slf4j.LoggerFactory;
  * <p>Not thread-safe, like Kafka's consumer: one thread uses it.
  */
 public final class LogbusConsumer implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(LogbusConsumer.class);
-
   private final ConsumerConfig config;
   private final Clock clock;
   private final BrokerChannels channels = new BrokerChannels();
   private final MetadataManager metadata;
   private final String prefix;
-  private final Map<TopicPartition, PartitionState> assigned = new LinkedHashMap<>();
+  private final Map<TopicPartition, ConsumerPartitionState> assigned = new LinkedHashMap<>();
+  private final Fetcher fetcher;
+  private final OffsetLister lister;
+  private final ConsumerCoordinator group; // null without a group.id
   private boolean closed;
-
-  /** What the consumer knows about one assigned partition. */
-  private static final class PartitionState {
-    Long position;
-    OffsetResetStrategy pendingReset;
-    boolean paused;
-    final ArrayDeque<ConsumerRecord> buffered = new ArrayDeque<>();
-
-    /** The position once every buffered record is returned (past the last fetched batch). */
-    long positionAfterBuffer = -1;
-
-    long highWatermark = -1;
-    long retryAfterMs;
-  }
 
   private LogbusConsumer(ConsumerConfig config, Clock clock) {
     this.config = config;
@@ -78,6 +46,12 @@ public final class LogbusConsumer implements AutoCloseable {
             config.requestTimeoutMs(),
             config.retryBackoffMs(),
             clock);
+    this.fetcher = new Fetcher(config, clock, metadata, prefix, assigned);
+    this.lister = new OffsetLister(config, clock, metadata, prefix);
+    this.group =
+        config.groupId() == null
+            ? null
+            : new ConsumerCoordinator(config, metadata, clock, new GroupPartitions());
   }
 
   public static Builder builder() {
@@ -93,12 +67,147 @@ public final class LogbusConsumer implements AutoCloseable {
   /** Replaces the assignment; partitions kept keep their position, new ones start unset. */
   public void assign(Collection<TopicPartition> partitions) {
     ensureOpen();
-    Map<TopicPartition, PartitionState> next = new LinkedHashMap<>();
+    if (subscribed()) {
+      throw new IllegalStateException(
+          "assign on a consumer subscribed to " + group.subscription() + ": unsubscribe first");
+    }
+    Map<TopicPartition, ConsumerPartitionState> next = new LinkedHashMap<>();
     for (TopicPartition tp : partitions) {
-      next.put(tp, assigned.getOrDefault(tp, new PartitionState()));
+      next.put(tp, assigned.getOrDefault(tp, new ConsumerPartitionState()));
     }
     assigned.clear();
     assigned.putAll(next);
+  }
+
+  // ------------------------------------------------------------------ consumer group
+
+  /** Joins the group (group.id) for these topics; the coordinator assigns their partitions. */
+  public void subscribe(Collection<String> topics) {
+    subscribe(topics, null);
+  }
+
+  /**
+   * Joins the group for these topics, replacing an earlier subscription; the listener hears of
+   * every partition moved to or from this consumer, on this thread inside poll.
+   *
+   * @throws ConfigException without a group.id
+   * @throws IllegalArgumentException for no topics or a blank topic name
+   * @throws IllegalStateException after {@link #assign} with partitions
+   */
+  public void subscribe(Collection<String> topics, ConsumerRebalanceListener listener) {
+    ensureOpen();
+    requireGroup("subscribe");
+    if (topics == null || topics.isEmpty()) {
+      throw new IllegalArgumentException(
+          "subscribe needs at least one topic (unsubscribe to stop)");
+    }
+    for (String t : topics) {
+      if (t == null || t.isBlank()) {
+        throw new IllegalArgumentException("blank topic name in subscription " + topics);
+      }
+    }
+    if (!subscribed() && !assigned.isEmpty()) {
+      throw new IllegalStateException(
+          "subscribe on a consumer assigned " + assigned.keySet() + ": assign(empty) first");
+    }
+    group.subscribe(topics, listener);
+  }
+
+  /** Revokes this consumer's partitions (listener, auto commit) and leaves the group. */
+  public void unsubscribe() {
+    ensureOpen();
+    if (subscribed()) {
+      group.unsubscribe(config.requestTimeoutMs());
+    }
+    assigned.clear();
+  }
+
+  /** The subscribed topics; empty when not subscribed. */
+  public Set<String> subscription() {
+    return group == null ? Set.of() : group.subscription();
+  }
+
+  /** Commits the positions of every assigned partition and waits (default.api.timeout.ms). */
+  public void commitSync() {
+    commitSync(positions());
+  }
+
+  /** Commits these offsets (each the next offset to consume) and waits. */
+  public void commitSync(Map<TopicPartition, Long> offsets) {
+    ensureOpen();
+    requireGroup("commitSync");
+    group.commitSync(offsets);
+  }
+
+  public void commitAsync() {
+    commitAsync(null);
+  }
+
+  /** Commits the positions in the background; the callback runs inside a later poll. */
+  public void commitAsync(OffsetCommitCallback callback) {
+    ensureOpen();
+    requireGroup("commitAsync");
+    group.commitAsync(positions(), callback);
+  }
+
+  /** The group's committed offsets of the partitions; a partition without one is absent. */
+  public Map<TopicPartition, Long> committed(Set<TopicPartition> partitions) {
+    ensureOpen();
+    requireGroup("committed");
+    return group.committed(partitions);
+  }
+
+  /** The member id the coordinator gave this consumer; "" before joining or without a group. */
+  public String memberId() {
+    return group == null ? "" : group.memberId();
+  }
+
+  /** The member epoch; 0 while joining, -1 without a group. */
+  public int memberEpoch() {
+    return group == null ? -1 : group.memberEpoch();
+  }
+
+  private boolean subscribed() {
+    return group != null && group.subscribed();
+  }
+
+  private void requireGroup(String what) {
+    if (group == null) {
+      throw new ConfigException("group.id", null, what + " needs a consumer group");
+    }
+  }
+
+  private Map<TopicPartition, Long> positions() {
+    Map<TopicPartition, Long> out = new LinkedHashMap<>();
+    assigned.forEach(
+        (tp, s) -> {
+          if (s.position != null) {
+            out.put(tp, s.position);
+          }
+        });
+    return out;
+  }
+
+  /** The fetch state as the group coordinator changes it (on this thread, inside poll). */
+  private final class GroupPartitions implements ConsumerCoordinator.Partitions {
+    @Override
+    public Map<TopicPartition, Long> positions() {
+      return LogbusConsumer.this.positions();
+    }
+
+    @Override
+    public void add(Collection<TopicPartition> partitions, Map<TopicPartition, Long> committed) {
+      for (TopicPartition tp : partitions) {
+        ConsumerPartitionState s = new ConsumerPartitionState();
+        s.position = committed.get(tp);
+        assigned.put(tp, s);
+      }
+    }
+
+    @Override
+    public void remove(Collection<TopicPartition> partitions) {
+      partitions.forEach(assigned::remove);
+    }
   }
 
   public Set<TopicPartition> assignment() {
@@ -109,7 +218,7 @@ public final class LogbusConsumer implements AutoCloseable {
     if (offset < 0) {
       throw new IllegalArgumentException("seek offset " + offset + " for " + tp + " < 0");
     }
-    PartitionState s = state(tp);
+    ConsumerPartitionState s = state(tp);
     s.position = offset;
     s.pendingReset = null;
     s.buffered.clear();
@@ -128,15 +237,12 @@ public final class LogbusConsumer implements AutoCloseable {
   }
 
   private void requestReset(TopicPartition tp, OffsetResetStrategy strategy) {
-    PartitionState s = state(tp);
-    s.position = null;
-    s.pendingReset = strategy;
-    s.buffered.clear();
+    state(tp).reset(strategy);
   }
 
   /** The offset of the next record poll returns; resolves a pending seek if needed (bounded). */
   public long position(TopicPartition tp) {
-    PartitionState s = state(tp);
+    ConsumerPartitionState s = state(tp);
     if (s.position == null) {
       resolvePositions(clock.millis() + config.defaultApiTimeoutMs(), true);
     }
@@ -187,9 +293,9 @@ public final class LogbusConsumer implements AutoCloseable {
     return n;
   }
 
-  private PartitionState state(TopicPartition tp) {
+  private ConsumerPartitionState state(TopicPartition tp) {
     ensureOpen();
-    PartitionState s = assigned.get(tp);
+    ConsumerPartitionState s = assigned.get(tp);
     if (s == null) {
       throw new IllegalStateException("partition " + tp + " is not assigned to this consumer");
     }
@@ -210,33 +316,40 @@ public final class LogbusConsumer implements AutoCloseable {
    */
   public List<ConsumerRecord> poll(Duration timeout) {
     ensureOpen();
-    if (assigned.isEmpty()) {
-      throw new IllegalStateException("poll without an assignment: call assign first");
+    boolean grouped = subscribed();
+    if (!grouped && assigned.isEmpty()) {
+      throw new IllegalStateException("poll without an assignment: call assign or subscribe first");
     }
     long deadline = clock.millis() + Math.max(0, timeout.toMillis());
     while (true) {
+      if (grouped) {
+        group.poll(); // listeners and new assignments, before records of revoked partitions
+      }
       List<ConsumerRecord> ready = drainBuffered();
       if (!ready.isEmpty()) {
         return ready;
       }
       resolvePositions(deadline, false);
       long remaining = deadline - clock.millis();
-      boolean fetched = fetchOnce(Math.max(0, remaining));
+      boolean fetched = fetcher.fetchOnce(Math.max(0, remaining));
+      if (grouped) {
+        group.poll();
+      }
       ready = drainBuffered();
       if (!ready.isEmpty() || clock.millis() >= deadline) {
         return ready;
       }
       if (!fetched) {
         // Nothing could be fetched (no leader known, broker down): back off before retrying.
-        sleepQuietly(Math.min(config.retryBackoffMs(), deadline - clock.millis()));
+        Futures.sleep(Math.min(config.retryBackoffMs(), deadline - clock.millis()));
       }
     }
   }
 
   private List<ConsumerRecord> drainBuffered() {
     List<ConsumerRecord> out = new ArrayList<>();
-    for (Map.Entry<TopicPartition, PartitionState> e : assigned.entrySet()) {
-      PartitionState s = e.getValue();
+    for (Map.Entry<TopicPartition, ConsumerPartitionState> e : assigned.entrySet()) {
+      ConsumerPartitionState s = e.getValue();
       if (s.paused) {
         continue;
       }
@@ -256,171 +369,42 @@ public final class LogbusConsumer implements AutoCloseable {
     return out;
   }
 
-  /** One fetch round to every leader with fetchable partitions. False if none could be asked. */
-  private boolean fetchOnce(long maxWaitMs) {
-    Cluster cluster = refreshQuietly();
-    long now = clock.millis();
-    Map<Cluster.Leader, FetchRequest.Builder> requests = new LinkedHashMap<>();
-    for (Map.Entry<TopicPartition, PartitionState> e : assigned.entrySet()) {
-      TopicPartition tp = e.getKey();
-      PartitionState s = e.getValue();
-      if (s.paused || s.position == null || !s.buffered.isEmpty() || s.retryAfterMs > now) {
-        continue;
-      }
-      var leader = cluster.leader(tp);
-      if (leader.isEmpty()) {
-        metadata.invalidate();
-        continue;
-      }
-      requests
-          .computeIfAbsent(
-              leader.get(),
-              l ->
-                  FetchRequest.newBuilder()
-                      .setMaxWaitMs((int) Math.min(config.fetchMaxWaitMs(), maxWaitMs))
-                      .setMinBytes(config.fetchMinBytes())
-                      .setMaxBytes(config.fetchMaxBytes()))
-          .addPartitions(
-              FetchPartition.newBuilder()
-                  .setTopic(tp.topic())
-                  .setPartition(tp.partition())
-                  .setFetchOffset(s.position)
-                  .setPartitionMaxBytes(config.maxPartitionFetchBytes())
-                  .setCurrentLeaderEpoch(leader.get().epoch()));
-    }
-    if (requests.isEmpty()) {
-      return false;
-    }
-    Map<Cluster.Leader, ListenableFuture<FetchResponse>> calls = new LinkedHashMap<>();
-    requests.forEach(
-        (leader, req) ->
-            calls.put(
-                leader,
-                BrokerServiceGrpc.newFutureStub(channels.channel(leader.address()))
-                    .withDeadlineAfter(
-                        config.requestTimeoutMs() + req.getMaxWaitMs(), TimeUnit.MILLISECONDS)
-                    .fetch(req.build())));
-    for (Map.Entry<Cluster.Leader, ListenableFuture<FetchResponse>> e : calls.entrySet()) {
-      Cluster.Leader leader = e.getKey();
-      try {
-        FetchResponse response =
-            e.getValue()
-                .get(config.requestTimeoutMs() + config.fetchMaxWaitMs(), TimeUnit.MILLISECONDS);
-        for (FetchPartitionData data : response.getPartitionsList()) {
-          handleFetched(new TopicPartition(data.getTopic(), data.getPartition()), data);
-        }
-      } catch (ExecutionException | TimeoutException ex) {
-        log.debug("{} fetch from broker {} failed: {}", prefix, leader, ex.toString());
-        e.getValue().cancel(true);
-        metadata.invalidate();
-        backOff(requests.get(leader));
-      } catch (InterruptedException ex) {
-        Thread.currentThread().interrupt();
-        throw new LogbusException("interrupted while fetching", ex);
-      }
-    }
-    return true;
-  }
-
-  private void backOff(FetchRequest.Builder req) {
-    long until = clock.millis() + config.retryBackoffMs();
-    for (FetchPartition p : req.getPartitionsList()) {
-      PartitionState s = assigned.get(new TopicPartition(p.getTopic(), p.getPartition()));
-      if (s != null) {
-        s.retryAfterMs = until;
-      }
-    }
-  }
-
-  private void handleFetched(TopicPartition tp, FetchPartitionData data) {
-    PartitionState s = assigned.get(tp);
-    if (s == null || s.position == null) {
-      return;
-    }
-    ErrorCode code = data.getError();
-    if (code == ErrorCode.NONE) {
-      s.highWatermark = data.getHighWatermark();
-      long fetchOffset = s.position;
-      long next = fetchOffset;
-      for (RecordBatch batch : RecordBatches.parse(data.getRecords().asReadOnlyByteBuffer())) {
-        if (batch.lastOffset() < fetchOffset) {
-          continue;
-        }
-        for (Record r : batch.records()) {
-          if (r.offset() < fetchOffset) {
-            continue;
-          }
-          s.buffered.addLast(
-              new ConsumerRecord(
-                  tp.topic(),
-                  tp.partition(),
-                  r.offset(),
-                  r.timestamp(),
-                  r.key(),
-                  r.value(),
-                  r.headers()));
-        }
-        next = Math.max(next, batch.lastOffset() + 1);
-      }
-      s.positionAfterBuffer = next;
-      return;
-    }
-    if (code == ErrorCode.OFFSET_OUT_OF_RANGE) {
-      if (config.autoOffsetReset() == OffsetResetStrategy.NONE) {
-        throw ApiException.of(
-            code,
-            data.getErrorMessage(),
-            tp + " at offset " + s.position + " (log start " + data.getLogStartOffset() + ")");
-      }
-      log.info(
-          "{} offset {} of {} out of range, resetting to {}",
-          prefix,
-          s.position,
-          tp,
-          config.autoOffsetReset());
-      requestReset(tp, config.autoOffsetReset());
-      return;
-    }
-    if (ApiException.invalidatesMetadata(code) || ApiException.isRetriable(code)) {
-      metadata.invalidate();
-      s.retryAfterMs = clock.millis() + config.retryBackoffMs();
-      return;
-    }
-    throw ApiException.of(code, data.getErrorMessage(), tp.toString());
-  }
-
   // ------------------------------------------------------------------ offsets
 
   /** Resolves positions of partitions that need a seek to beginning/end (or an initial reset). */
   private void resolvePositions(long deadline, boolean untilDone) {
     List<TopicPartition> earliest = new ArrayList<>();
     List<TopicPartition> latest = new ArrayList<>();
+    Set<TopicPartition> none = new java.util.TreeSet<>();
     assigned.forEach(
         (tp, s) -> {
           if (s.position == null) {
             OffsetResetStrategy strategy =
                 s.pendingReset != null ? s.pendingReset : config.autoOffsetReset();
-            if (strategy == OffsetResetStrategy.NONE) {
-              throw new LogbusException(
-                  "no position for " + tp + " and auto.offset.reset=none: seek first");
+            switch (strategy) {
+              case EARLIEST -> earliest.add(tp);
+              case LATEST -> latest.add(tp);
+              case NONE -> none.add(tp);
             }
-            (strategy == OffsetResetStrategy.EARLIEST ? earliest : latest).add(tp);
           }
         });
+    if (!none.isEmpty()) {
+      throw new NoOffsetForPartitionException(none);
+    }
     long bound =
         untilDone ? deadline : Math.min(deadline, clock.millis() + config.requestTimeoutMs());
     if (!earliest.isEmpty()) {
-      applyPositions(tryListOffsets(earliest, -2, bound));
+      applyPositions(lister.tryListOffsets(earliest, -2, bound));
     }
     if (!latest.isEmpty()) {
-      applyPositions(tryListOffsets(latest, -1, bound));
+      applyPositions(lister.tryListOffsets(latest, -1, bound));
     }
   }
 
   private void applyPositions(Map<TopicPartition, Long> offsets) {
     offsets.forEach(
         (tp, offset) -> {
-          PartitionState s = assigned.get(tp);
+          ConsumerPartitionState s = assigned.get(tp);
           s.position = offset;
           s.pendingReset = null;
         });
@@ -429,7 +413,7 @@ public final class LogbusConsumer implements AutoCloseable {
   private Map<TopicPartition, Long> listOffsets(
       Collection<TopicPartition> partitions, long timestamp, long deadline) {
     ensureOpen();
-    Map<TopicPartition, Long> out = tryListOffsets(partitions, timestamp, deadline);
+    Map<TopicPartition, Long> out = lister.tryListOffsets(partitions, timestamp, deadline);
     if (out.size() < partitions.size()) {
       throw new ClientTimeoutException(
           "could not list offsets of "
@@ -441,94 +425,21 @@ public final class LogbusConsumer implements AutoCloseable {
     return out;
   }
 
-  /** Asks leaders until every partition has an answer or the deadline passes; partial result. */
-  private Map<TopicPartition, Long> tryListOffsets(
-      Collection<TopicPartition> partitions, long timestamp, long deadline) {
-    Map<TopicPartition, Long> out = new HashMap<>();
-    while (true) {
-      Cluster cluster = refreshQuietly();
-      Map<Cluster.Leader, ListOffsetsRequest.Builder> byLeader = new LinkedHashMap<>();
-      for (TopicPartition tp : partitions) {
-        if (out.containsKey(tp)) {
-          continue;
-        }
-        if (cluster.fetchedAtMs() > 0 && !cluster.hasTopic(tp.topic())) {
-          throw ApiException.of(ErrorCode.UNKNOWN_TOPIC, "", tp.topic());
-        }
-        var leader = cluster.leader(tp);
-        if (leader.isEmpty()) {
-          metadata.invalidate();
-          continue;
-        }
-        byLeader
-            .computeIfAbsent(leader.get(), l -> ListOffsetsRequest.newBuilder())
-            .addPartitions(
-                ListOffsetsPartition.newBuilder()
-                    .setTopic(tp.topic())
-                    .setPartition(tp.partition())
-                    .setTimestamp(timestamp));
-      }
-      for (Map.Entry<Cluster.Leader, ListOffsetsRequest.Builder> e : byLeader.entrySet()) {
-        try {
-          ListOffsetsResponse r =
-              BrokerServiceGrpc.newBlockingStub(channels.channel(e.getKey().address()))
-                  .withDeadlineAfter(config.requestTimeoutMs(), TimeUnit.MILLISECONDS)
-                  .listOffsets(e.getValue().build());
-          for (ListOffsetsResult res : r.getPartitionsList()) {
-            TopicPartition tp = new TopicPartition(res.getTopic(), res.getPartition());
-            if (res.getError() == ErrorCode.NONE) {
-              out.put(tp, res.getOffset());
-            } else if (ApiException.isRetriable(res.getError())
-                || ApiException.invalidatesMetadata(res.getError())) {
-              metadata.invalidate();
-            } else {
-              throw ApiException.of(res.getError(), res.getErrorMessage(), tp.toString());
-            }
-          }
-        } catch (StatusRuntimeException ex) {
-          log.debug("{} ListOffsets at {} failed: {}", prefix, e.getKey(), ex.getStatus());
-          metadata.invalidate();
-        }
-      }
-      if (out.size() == partitions.size() || clock.millis() >= deadline) {
-        return out;
-      }
-      sleepQuietly(Math.min(config.retryBackoffMs(), deadline - clock.millis()));
-    }
-  }
-
-  private Cluster refreshQuietly() {
-    try {
-      if (metadata.current().fetchedAtMs() <= 0) {
-        return metadata.refresh();
-      }
-      return metadata.refreshIfNeeded();
-    } catch (BrokerUnavailableException e) {
-      if (metadata.current().fetchedAtMs() <= 0) {
-        throw e;
-      }
-      log.debug("{} metadata refresh failed: {}", prefix, e.getMessage());
-      return metadata.current();
-    }
-  }
-
-  private static void sleepQuietly(long ms) {
-    if (ms <= 0) {
-      return;
-    }
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new LogbusException("interrupted", e);
-    }
-  }
-
+  /**
+   * Commits (auto commit on) and leaves the group, bounded by min(default.api.timeout.ms, 30 s),
+   * then closes the connections.
+   */
   @Override
   public void close() {
     if (!closed) {
       closed = true;
-      channels.close();
+      try {
+        if (group != null) {
+          group.close();
+        }
+      } finally {
+        channels.close();
+      }
     }
   }
 
@@ -546,6 +457,40 @@ public final class LogbusConsumer implements AutoCloseable {
     private long retryBackoffMs = 100;
     private long defaultApiTimeoutMs = 60_000;
     private Clock clock = Clock.systemUTC();
+    private String groupId;
+    private Boolean enableAutoCommit;
+    private int autoCommitIntervalMs = 5_000;
+    private String groupRemoteAssignor = "uniform";
+    private long sessionTimeoutMs = 45_000;
+
+    /** group.id: needed to subscribe and to commit. */
+    public Builder groupId(String groupId) {
+      this.groupId = groupId;
+      return this;
+    }
+
+    /** enable.auto.commit: default true when a group is set, as Kafka. */
+    public Builder enableAutoCommit(boolean enable) {
+      this.enableAutoCommit = enable;
+      return this;
+    }
+
+    public Builder autoCommitIntervalMs(int ms) {
+      this.autoCommitIntervalMs = ms;
+      return this;
+    }
+
+    /** group.remote.assignor: "uniform" (sticky, the default) or "range". */
+    public Builder groupRemoteAssignor(String assignor) {
+      this.groupRemoteAssignor = assignor;
+      return this;
+    }
+
+    /** How long without an answered heartbeat before the member gives its partitions up. */
+    public Builder sessionTimeoutMs(long ms) {
+      this.sessionTimeoutMs = ms;
+      return this;
+    }
 
     public Builder bootstrapServers(String servers) {
       this.bootstrap = servers;
@@ -623,7 +568,12 @@ public final class LogbusConsumer implements AutoCloseable {
               reset,
               requestTimeoutMs,
               retryBackoffMs,
-              defaultApiTimeoutMs),
+              defaultApiTimeoutMs,
+              groupId,
+              enableAutoCommit != null ? enableAutoCommit : groupId != null,
+              autoCommitIntervalMs,
+              groupRemoteAssignor,
+              sessionTimeoutMs),
           clock);
     }
   }

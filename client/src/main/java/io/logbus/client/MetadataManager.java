@@ -77,6 +77,27 @@ final class MetadataManager {
   }
 
   /**
+   * Refreshes if needed; when no broker answers, keeps the current view (and says so at DEBUG)
+   * unless there is none yet.
+   *
+   * @throws BrokerUnavailableException when no broker ever answered
+   */
+  Cluster refreshQuietly() {
+    try {
+      if (current.fetchedAtMs() <= 0) {
+        return refresh();
+      }
+      return refreshIfNeeded();
+    } catch (BrokerUnavailableException e) {
+      if (current.fetchedAtMs() <= 0) {
+        throw e;
+      }
+      log.debug("[{}] metadata refresh failed: {}", clientId, e.getMessage());
+      return current;
+    }
+  }
+
+  /**
    * Asks one broker after another until one answers.
    *
    * @throws BrokerUnavailableException naming every address tried when none answers
