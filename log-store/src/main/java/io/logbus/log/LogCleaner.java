@@ -3,6 +3,7 @@ package io.logbus.log;
 import io.logbus.record.Record;
 import io.logbus.record.RecordBatch;
 import io.logbus.record.RecordBatchBuilder;
+import io.logbus.record.RecordBatchFormat;
 import io.logbus.record.TimestampType;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -28,8 +29,7 @@ import org.slf4j.LoggerFactory;
  * to {@code <base>.log.swap}: that rename is the commit point, which {@link LogLoader} completes
  * after a crash. Only the final renames and the segment-map update run under the log's lock. A
  * batch whose records all survive is copied byte for byte; a partly cleaned batch is rebuilt with
- * the surviving records at their offsets, the same codec, leader epoch and producer fields (its
- * base sequence moved with its first offset).
+ * the surviving records at their offsets under the original header fields ({@link #rebuild}).
  *
  * <p>Progress survives restarts as Kafka's cleaner-offset-checkpoint does: after a cleaning, the
  * offset below which the log is clean is written to the log's {@code cleaner-offset-checkpoint}
@@ -305,24 +305,36 @@ final class LogCleaner {
     return true;
   }
 
-  private static ByteBuffer rebuild(RecordBatch batch, List<Record> keep) {
-    long first = keep.get(0).offset();
+  /**
+   * A partly cleaned batch, rebuilt as Kafka's {@code MemoryRecords.filterTo} does: the surviving
+   * records at their offsets under the original header's base offset and last offset delta (so the
+   * producer's last sequence still follows from the header after compaction), producer id, epoch
+   * and base sequence (also a producer id without a sequence), partition leader epoch, codec,
+   * timestamp type, and the transactional and control flags. maxTimestamp is the survivors' largest
+   * for CreateTime and the original one (even -1) for LogAppendTime. Unlike Kafka no delete horizon
+   * is set (this cleaner expires tombstones by their timestamp) and an incoming one is dropped: it
+   * would need the base timestamp to be the horizon.
+   */
+  static ByteBuffer rebuild(RecordBatch batch, List<Record> keep) {
     RecordBatchBuilder b =
-        new RecordBatchBuilder(batch.compression(), first)
+        new RecordBatchBuilder(batch.compression(), batch.baseOffset())
             .partitionLeaderEpoch(batch.partitionLeaderEpoch());
-    if (batch.hasProducerId()) {
-      b.producer(
-          batch.producerId(),
-          batch.producerEpoch(),
-          io.logbus.record.RecordBatchFormat.incrementSequence(
-              batch.baseSequence(), (int) (first - batch.baseOffset())));
-    }
-    if (batch.timestampType() == TimestampType.LOG_APPEND_TIME) {
-      b.logAppendTime(batch.maxTimestamp());
-    }
     for (Record r : keep) {
       b.appendWithOffset(r.offset(), r.timestamp(), r.key(), r.value(), r.headers());
     }
-    return b.build();
+    ByteBuffer out = b.build();
+    // The builder wrote the records section; the header fields it cannot express are copied from
+    // the original, then the CRC is computed over the result.
+    int attributes = batch.attributes() & ~RecordBatchFormat.DELETE_HORIZON_FLAG_MASK;
+    out.putShort(RecordBatchFormat.ATTRIBUTES_OFFSET, (short) attributes);
+    out.putInt(RecordBatchFormat.LAST_OFFSET_DELTA_OFFSET, batch.lastOffsetDelta());
+    if (batch.timestampType() == TimestampType.LOG_APPEND_TIME) {
+      out.putLong(RecordBatchFormat.MAX_TIMESTAMP_OFFSET, batch.maxTimestamp());
+    }
+    out.putLong(RecordBatchFormat.PRODUCER_ID_OFFSET, batch.producerId());
+    out.putShort(RecordBatchFormat.PRODUCER_EPOCH_OFFSET, batch.producerEpoch());
+    out.putInt(RecordBatchFormat.BASE_SEQUENCE_OFFSET, batch.baseSequence());
+    RecordBatchFormat.writeCrc(out, 0, out.limit());
+    return out;
   }
 }
