@@ -12,4 +12,5 @@ if [ ! -f "$jar" ] || [ ! -f "$root/cli/target/logbus.jar" ]; then
 fi
 exec java ${TORTURE_OPTS:-} -Dlogbus.root="$root" \
   -Dorg.slf4j.simpleLogger.defaultLogLevel="${TORTURE_LOG_LEVEL:-info}" \
+  -Dorg.slf4j.simpleLogger.showDateTime=true -Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS \
   -jar "$jar" --work-dir "$root/torture/target/torture" "$@"

@@ -12,14 +12,17 @@ import java.util.Objects;
  * the cluster acknowledged. Pure: no I/O, so every rule is unit-tested on hand-made histories.
  */
 final class Checker {
-  private static final int MAX_EXAMPLES = 20;
+  /** Examples kept per kind of violation, so one flood does not hide the others. */
+  private static final int EXAMPLES_PER_KIND = 10;
 
-  /** What was read back after the cluster healed. */
+  /** What was read back after the cluster healed, and the run's shape. */
   record Observed(
       Map<Integer, List<StoredRecord>> leaderRecords,
       Map<Integer, Long> highWatermarks,
       Map<Integer, Map<Integer, List<StoredRecord>>> replicaRecords,
-      Map<String, List<Long>> committedOffsetsOverTime) {}
+      int nodeCount,
+      long workloadStartEpochMs,
+      long workloadEndMs) {}
 
   private Checker() {}
 
@@ -65,22 +68,30 @@ final class Checker {
 
     long divergent = divergentReplicas(observed, examples);
     long disordered = misplaced + disorder(observed.leaderRecords(), examples);
-    long backwards = offsetsBackwards(observed.committedOffsetsOverTime(), examples);
+    GroupChecker.Findings group =
+        GroupChecker.check(history, observed.leaderRecords(), e -> example(examples, e));
 
     List<History.Ack> acks = history.acks();
     return new Verdict(
         seed,
         history.faults().size(),
         acks.size(),
+        history.failures().size(),
         lost,
         duplicated,
         phantom,
         divergent,
-        disordered,
-        backwards,
-        Availability.longestGapMs(acks),
+        disordered + group.misdelivered(),
+        group.backwards(),
+        group.skipped(),
+        Availability.figures(
+            acks, history.nodeEvents(), observed.nodeCount(), observed.workloadEndMs()),
         Availability.failoverSamplesMs(history.faults(), acks),
-        List.copyOf(examples));
+        List.copyOf(examples),
+        new Verdict.Timeline(
+            observed.workloadStartEpochMs(), history.faults(), history.nodeEvents()),
+        new Verdict.GroupSide(
+            history.commits().size(), history.consumed().size(), history.counters()));
   }
 
   private record Where(int partition, long offset) {
@@ -203,29 +214,11 @@ final class Checker {
     return new String[] {writer, sequence};
   }
 
-  private static long offsetsBackwards(Map<String, List<Long>> committed, List<String> examples) {
-    long backwards = 0;
-    for (Map.Entry<String, List<Long>> entry : committed.entrySet()) {
-      List<Long> offsets = entry.getValue();
-      for (int i = 1; i < offsets.size(); i++) {
-        if (offsets.get(i) < offsets.get(i - 1)) {
-          backwards++;
-          example(
-              examples,
-              "committed offset of "
-                  + entry.getKey()
-                  + " went from "
-                  + offsets.get(i - 1)
-                  + " to "
-                  + offsets.get(i));
-        }
-      }
-    }
-    return backwards;
-  }
-
+  /** Keeps {@code text} unless {@value #EXAMPLES_PER_KIND} of its kind (first word) are kept. */
   private static void example(List<String> examples, String text) {
-    if (examples.size() < MAX_EXAMPLES) {
+    String kind = text.split(" ", 2)[0];
+    long sameKind = examples.stream().filter(e -> e.split(" ", 2)[0].equals(kind)).count();
+    if (sameKind < EXAMPLES_PER_KIND) {
       examples.add(text);
     }
   }

@@ -68,29 +68,52 @@ final class FaultInjector {
       case PAUSE -> {
         int node = victims.get(0);
         cluster.pause(node);
+        nodeDown(node);
         try {
           Await.hold(plan.downMs());
         } finally {
           cluster.resume(node);
+          nodeUp(node);
         }
       }
       case TORN_WRITE -> {
         int node = victims.get(0);
-        cluster.kill(node);
+        kill(node);
         tearActiveSegment(node, plan.tornBytes());
         Await.hold(plan.downMs());
-        cluster.start(node);
+        restart(node);
       }
       default -> {
         for (int node : victims) {
-          cluster.kill(node);
+          kill(node);
         }
         Await.hold(plan.downMs());
         for (int node : victims) {
-          cluster.start(node);
+          restart(node);
         }
       }
     }
+  }
+
+  private void kill(int node) throws IOException, InterruptedException {
+    cluster.kill(node);
+    nodeDown(node);
+  }
+
+  /** The node counts as up again once the launcher reports it ready, not when its JVM starts. */
+  private void restart(int node) throws IOException, InterruptedException {
+    cluster.start(node);
+    nodeUp(node);
+  }
+
+  private void nodeDown(int node) {
+    history.node(new History.NodeEvent(clock.millis() - startMs, node, false));
+  }
+
+  private void nodeUp(int node) {
+    long at = clock.millis() - startMs;
+    history.node(new History.NodeEvent(at, node, true));
+    log.info("node {} up again at {} ms", node, at);
   }
 
   /** Cuts {@code bytes} off the end of the newest segment of one of the node's partitions. */

@@ -145,6 +145,13 @@ final class LocalCluster implements AutoCloseable {
     Map<String, String> env = builder.environment();
     env.put("LOGBUS_HOME", home.toString());
     env.put("LOGBUS_PORT_BASE", String.valueOf(portBase));
+    // Timestamps in the node logs, so an outage can be lined up with the run's history.
+    env.putIfAbsent("LOGBUS_NODE_OPTS", "-Xms256m -Xmx1g");
+    env.put(
+        "LOGBUS_NODE_OPTS",
+        env.get("LOGBUS_NODE_OPTS")
+            + " -Dorg.slf4j.simpleLogger.showDateTime=true"
+            + " -Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS");
     Process process = builder.start();
     if (!process.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
       process.destroyForcibly();

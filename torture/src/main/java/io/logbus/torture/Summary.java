@@ -16,7 +16,10 @@ final class Summary {
     long divergent = 0;
     long disordered = 0;
     long backwards = 0;
+    long skipped = 0;
     long maxUnavailable = 0;
+    long majorityDown = 0;
+    long majorityUp = 0;
     List<Long> failovers = new ArrayList<>();
     for (Verdict v : verdicts) {
       faults += v.faults();
@@ -27,7 +30,10 @@ final class Summary {
       divergent += v.divergent();
       disordered += v.disordered();
       backwards += v.offsetsBackwards();
-      maxUnavailable = Math.max(maxUnavailable, v.maxUnavailableMs());
+      skipped += v.skipped();
+      maxUnavailable = Math.max(maxUnavailable, v.availability().longestMs());
+      majorityDown = Math.max(majorityDown, v.availability().majorityDownMs());
+      majorityUp = Math.max(majorityUp, v.availability().majorityUpMs());
       failovers.addAll(v.failoverSamplesMs());
     }
     boolean pass =
@@ -59,8 +65,14 @@ final class Summary {
         + disordered
         + " offsets_backwards="
         + backwards
+        + " skipped="
+        + skipped
         + " max_unavailable_ms="
         + maxUnavailable
+        + " unavailable_majority_down_ms="
+        + majorityDown
+        + " unavailable_majority_up_ms="
+        + majorityUp
         + " failover_p50_ms="
         + Availability.percentile(failovers, 50)
         + " failover_p99_ms="

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,6 +62,12 @@ public final class TortureMain implements Callable<Integer> {
   int rate = 300;
 
   @Option(
+      names = "--group-members",
+      description =
+          "Consumers in one group committing as they go; 0 for none (default ${DEFAULT-VALUE}).")
+  int groupMembers = 3;
+
+  @Option(
       names = "--pause-ms",
       description =
           "How long a SIGSTOP lasts; longer than the broker session timeout (default ${DEFAULT-VALUE}).")
@@ -94,10 +101,10 @@ public final class TortureMain implements Callable<Integer> {
             nodes,
             writers,
             rate,
+            groupMembers,
             pauseMs,
             launcher != null ? launcher : defaultLauncher(),
-            workDir.toAbsolutePath(),
-            0);
+            workDir.toAbsolutePath());
     out.println(
         "torture: seeds="
             + seeds
@@ -114,6 +121,9 @@ public final class TortureMain implements Callable<Integer> {
       Path home = options.workDir().resolve("run-" + Long.toUnsignedString(runSeed));
       deleteRecursively(home);
       LocalCluster cluster = new LocalCluster(options.launcher(), home, freePortBase(), nodes);
+      // If this JVM is told to stop mid-run (Ctrl-C, a build timeout), the nodes go down with it.
+      Thread stopNodes = new Thread(() -> stopQuietly(cluster), "torture-stop-cluster");
+      Runtime.getRuntime().addShutdownHook(stopNodes);
       try {
         Verdict verdict = new TortureRun(options, runSeed, cluster, Clock.systemUTC()).execute();
         verdicts.add(verdict);
@@ -128,6 +138,11 @@ public final class TortureMain implements Callable<Integer> {
         } catch (Exception e) {
           out.println("torture: stopping the cluster of seed " + runSeed + " failed: " + e);
         }
+        try {
+          Runtime.getRuntime().removeShutdownHook(stopNodes);
+        } catch (IllegalStateException shuttingDown) {
+          // The hook is running or ran: it stops (stopped) the same cluster.
+        }
       }
       out.flush();
     }
@@ -137,6 +152,14 @@ public final class TortureMain implements Callable<Integer> {
     out.println(summary);
     out.flush();
     return summary.endsWith("PASS") ? 0 : 1;
+  }
+
+  private static void stopQuietly(LocalCluster cluster) {
+    try {
+      cluster.close();
+    } catch (Exception e) {
+      System.err.println("torture: stopping the cluster in " + cluster.home() + " failed: " + e);
+    }
   }
 
   private List<Long> seeds() {
@@ -159,13 +182,15 @@ public final class TortureMain implements Callable<Integer> {
 
   /**
    * A port base whose three ranges (client base+i, quorum base+100+i, HTTP base+200+i) are free
-   * now. Another process may still take one before the cluster binds; the launcher then fails
-   * loudly rather than joining a stranger.
+   * now, drawn from 20000-30999: below the kernel's ephemeral range (32768 and up, where tests
+   * binding port 0 land) and below the ranges cli's cluster tests take (31000 and up). Another
+   * process may still take one before the cluster binds; the launcher then fails loudly rather than
+   * joining a stranger.
    */
   static int freePortBase() throws IOException {
     SecureRandom random = new SecureRandom();
     for (int attempt = 0; attempt < 50; attempt++) {
-      int base = 20_000 + random.nextInt(400) * 100;
+      int base = 20_000 + random.nextInt(36) * 300;
       if (rangeFree(base)) {
         return base;
       }
@@ -176,7 +201,8 @@ public final class TortureMain implements Callable<Integer> {
   private static boolean rangeFree(int base) {
     for (int offset : new int[] {0, 100, 200}) {
       for (int i = 1; i <= 7; i++) {
-        try (ServerSocket socket = new ServerSocket(base + offset + i)) {
+        try (ServerSocket socket =
+            new ServerSocket(base + offset + i, 1, InetAddress.getLoopbackAddress())) {
           socket.setReuseAddress(true);
         } catch (IOException e) {
           return false;

@@ -3,8 +3,8 @@ package io.logbus.torture;
 import java.nio.file.Path;
 
 /**
- * How to torture: for how long, how many runs, the first seed, cluster size, offered load, and
- * where the launcher and the run folders are.
+ * How to torture: for how long, how many runs, the first seed, cluster size, offered load, group
+ * members, and where the launcher and the run folders are.
  */
 record TortureOptions(
     long durationMs,
@@ -13,10 +13,10 @@ record TortureOptions(
     int nodes,
     int writers,
     int recordsPerSecond,
+    int groupMembers,
     long pauseMs,
     Path launcher,
-    Path workDir,
-    int portBase) {
+    Path workDir) {
 
   TortureOptions {
     if (durationMs < 10_000) {
@@ -30,6 +30,9 @@ record TortureOptions(
     }
     if (writers < 1 || recordsPerSecond < 1) {
       throw new IllegalArgumentException("--writers and --rate must be positive");
+    }
+    if (groupMembers < 0) {
+      throw new IllegalArgumentException("--group-members must be 0 or more, got " + groupMembers);
     }
   }
 }

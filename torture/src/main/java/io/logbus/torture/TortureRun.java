@@ -65,7 +65,8 @@ final class TortureRun {
       FaultInjector injector =
           new FaultInjector(cluster, admin, history, clock, start, topic, PARTITIONS);
       workload.start();
-      try (AdminChurn churn = new AdminChurn(admin, topic + "-scratch")) {
+      long end;
+      try (AdminChurn churn = new AdminChurn(admin, topic + "-scratch", history)) {
         churn.start();
         for (FaultPlan plan :
             FaultPlan.schedule(seed, options.durationMs(), cluster.nodes(), options.pauseMs())) {
@@ -73,15 +74,20 @@ final class TortureRun {
           injector.inject(plan);
         }
         waitUntil(start + options.durationMs());
+        requireHealthy(admin, Duration.ofSeconds(120));
+        end = clock.millis() - start;
+      } finally {
+        // Stopped even when a fault or the heal failed: no writer outlives its cluster.
+        workload.close();
       }
-      requireHealthy(admin, Duration.ofSeconds(120));
-      workload.close();
       log.info(
           "workload stopped: {} attempted, {} acked, {} failed",
           history.attemptedCount(),
           history.acks().size(),
           history.failures().size());
-      return Checker.check(seed, history, readBack(admin));
+      Checker.Observed observed = readBack(admin, start, end);
+      HistoryFile.write(cluster.home().resolve("history.json"), start, history);
+      return Checker.check(seed, history, observed);
     }
   }
 
@@ -115,7 +121,8 @@ final class TortureRun {
     }
   }
 
-  private Checker.Observed readBack(LogbusAdmin admin) throws Exception {
+  private Checker.Observed readBack(
+      LogbusAdmin admin, long workloadStartEpochMs, long workloadEndMs) throws Exception {
     List<TopicPartition> partitions = new ArrayList<>();
     for (int p = 0; p < PARTITIONS; p++) {
       partitions.add(new TopicPartition(topic, p));
@@ -166,7 +173,13 @@ final class TortureRun {
       }
       replicaRecords.put(info.partition(), byNode);
     }
-    return new Checker.Observed(leaderRecords, highWatermarks, replicaRecords, Map.of());
+    return new Checker.Observed(
+        leaderRecords,
+        highWatermarks,
+        replicaRecords,
+        cluster.nodes(),
+        workloadStartEpochMs,
+        workloadEndMs);
   }
 
   private static String text(byte[] value) {

@@ -12,7 +12,6 @@ class CheckerTest {
   private final History history = new History();
   private final Map<Integer, List<StoredRecord>> leader = new HashMap<>();
   private final Map<Integer, Map<Integer, List<StoredRecord>>> replicas = new HashMap<>();
-  private final Map<String, List<Long>> committed = new HashMap<>();
 
   private void sendAndStore(int partition, long offset, String value, long ackedAtMs) {
     history.attempted(value);
@@ -21,7 +20,12 @@ class CheckerTest {
   }
 
   private Verdict check() {
-    return Checker.check(42, history, new Checker.Observed(leader, Map.of(), replicas, committed));
+    return Checker.check(
+        42, history, new Checker.Observed(leader, Map.of(), replicas, 3, 0L, lastAckMs()));
+  }
+
+  private long lastAckMs() {
+    return history.acks().stream().mapToLong(History.Ack::ackedAtMs).max().orElse(0);
   }
 
   @Test
@@ -34,7 +38,7 @@ class CheckerTest {
 
     assertThat(verdict.passed()).isTrue();
     assertThat(verdict.acked()).isEqualTo(2);
-    assertThat(verdict.maxUnavailableMs()).isEqualTo(10);
+    assertThat(verdict.availability().longestMs()).isEqualTo(10);
   }
 
   @Test
@@ -113,11 +117,98 @@ class CheckerTest {
     assertThat(verdict.disordered()).isEqualTo(1);
   }
 
+  private void observe(int partition, long offset, long startMs, long endMs, String source) {
+    history.committed(
+        new History.CommitObservation("g", partition, offset, startMs, endMs, source));
+  }
+
   @Test
-  void committedOffsetGoingBackwardsIsCounted() {
-    committed.put("g/t-0", List.of(5L, 9L, 7L));
+  void committedOffsetBelowOneCommittedBeforeIsBackwardsAndFails() {
+    sendAndStore(0, 0, "w0-0", 10);
+    observe(0, 9, 100, 120, "commit:m0.0");
+    observe(0, 7, 130, 140, "read");
+
+    Verdict verdict = check();
+
+    assertThat(verdict.offsetsBackwards()).isEqualTo(1);
+    assertThat(verdict.passed()).isFalse();
+    assertThat(verdict.examples()).anyMatch(e -> e.contains("went from 9") && e.contains("to 7"));
+  }
+
+  @Test
+  void commitsThatOnlyGoUpAreNotBackwards() {
+    observe(0, 5, 100, 120, "commit:m0.0");
+    observe(0, 5, 130, 140, "read");
+    observe(0, 9, 150, 160, "commit:m1.0");
+    observe(0, 9, 170, 180, "read");
+
+    assertThat(check().offsetsBackwards()).isZero();
+  }
+
+  @Test
+  void observationsWhoseWindowsOverlapAreNotOrdered() {
+    // The read may have been served before the commit took effect.
+    observe(0, 9, 100, 150, "commit:m0.0");
+    observe(0, 5, 140, 160, "read");
+
+    assertThat(check().offsetsBackwards()).isZero();
+  }
+
+  @Test
+  void lowerOffsetAcrossAnExplicitResetIsNotBackwards() {
+    observe(0, 9, 100, 120, "commit:m0.0");
+    history.reset(new History.OffsetReset("g", 0, 125, 128));
+    observe(0, 2, 130, 140, "read");
+
+    assertThat(check().offsetsBackwards()).isZero();
+  }
+
+  @Test
+  void resetOfAnotherPartitionDoesNotExcuseABackwardsCommit() {
+    observe(0, 9, 100, 120, "commit:m0.0");
+    history.reset(new History.OffsetReset("g", 1, 125, 128));
+    observe(0, 2, 130, 140, "read");
 
     assertThat(check().offsetsBackwards()).isEqualTo(1);
+  }
+
+  @Test
+  void readFindingNoCommittedOffsetAfterACommitIsBackwards() {
+    observe(0, 9, 100, 120, "commit:m0.0");
+    observe(0, -1, 130, 140, "read");
+
+    assertThat(check().offsetsBackwards()).isEqualTo(1);
+  }
+
+  @Test
+  void recordBelowTheCommittedOffsetThatNoMemberReceivedIsSkipped() {
+    sendAndStore(0, 0, "w0-0", 10);
+    sendAndStore(0, 1, "w0-1", 20);
+    history.consumed(new History.Consumed("g", "m0.0", 0, 0, "w0-0"));
+    observe(0, 2, 100, 120, "commit:m0.0");
+
+    Verdict verdict = check();
+
+    assertThat(verdict.skipped()).isEqualTo(1);
+    assertThat(verdict.passed()).isFalse();
+  }
+
+  @Test
+  void recordsAtOrAboveTheCommittedOffsetMayBeUnreceived() {
+    sendAndStore(0, 0, "w0-0", 10);
+    sendAndStore(0, 1, "w0-1", 20);
+    history.consumed(new History.Consumed("g", "m0.0", 0, 0, "w0-0"));
+    observe(0, 1, 100, 120, "commit:m0.0");
+
+    assertThat(check().passed()).isTrue();
+  }
+
+  @Test
+  void receivedRecordThatIsNotTheLogsRecordAtItsOffsetIsDisordered() {
+    sendAndStore(0, 0, "w0-0", 10);
+    history.consumed(new History.Consumed("g", "m0.0", 0, 0, "w0-7"));
+
+    assertThat(check().disordered()).isEqualTo(1);
   }
 
   @Test
