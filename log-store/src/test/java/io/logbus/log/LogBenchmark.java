@@ -309,18 +309,19 @@ public class LogBenchmark {
    */
   @Benchmark
   public long appendRawChannelFsyncPer8(GroupRawState s, ThreadBatch t) throws IOException {
-    long at = s.write(t.batch);
-    if (s.writes.incrementAndGet() % 8 == 0) {
-      s.raw.force(false);
-    }
-    return at;
+    return writeFsyncEvery(s, t, 8);
   }
 
   /** As above with one fsync per 1 MiB (64 batches): the disk's bandwidth with larger groups. */
   @Benchmark
   public long appendRawChannelFsyncPer64(GroupRawState s, ThreadBatch t) throws IOException {
+    return writeFsyncEvery(s, t, 64);
+  }
+
+  private static long writeFsyncEvery(GroupRawState s, ThreadBatch t, int writes)
+      throws IOException {
     long at = s.write(t.batch);
-    if (s.writes.incrementAndGet() % 64 == 0) {
+    if (s.writes.incrementAndGet() % writes == 0) {
       s.raw.force(false);
     }
     return at;
