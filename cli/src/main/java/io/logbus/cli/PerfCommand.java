@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
     name = "perf",
     mixinStandardHelpOptions = true,
     description = "Measure throughput and latency.",
-    subcommands = {PerfProduce.class, PerfConsume.class, PerfE2e.class})
+    subcommands = {PerfProduce.class, PerfConsume.class, PerfE2e.class, PerfGroup.class})
 final class PerfCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

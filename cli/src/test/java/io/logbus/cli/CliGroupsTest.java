@@ -5,13 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.logbus.broker.testing.NodeCluster;
+import io.logbus.client.LogbusConsumer;
 import io.logbus.group.GroupConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -25,6 +29,7 @@ class CliGroupsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private Path dir;
   private NodeCluster cluster;
+  private final List<BenchMember> members = new ArrayList<>();
 
   @BeforeAll
   void start() throws IOException {
@@ -32,6 +37,14 @@ class CliGroupsTest {
     cluster =
         NodeCluster.start(
             dir, 3, new GroupConfig(3, 6_000, 300, 10_000, 86_400_000L, "uniform", 100));
+  }
+
+  @AfterEach
+  void stopMembers() throws InterruptedException {
+    for (BenchMember m : members) {
+      m.close();
+    }
+    members.clear();
   }
 
   @AfterAll
@@ -101,6 +114,47 @@ class CliGroupsTest {
 
   private JsonNode describe(String group) throws IOException {
     return JSON.readTree(ok(run("groups", "describe", "--group", group, "--output", "json")).out());
+  }
+
+  private List<String> consumeAsGroup(String topic, String group, int n) {
+    return ok(run(
+            "consume",
+            "--topic",
+            topic,
+            "--group",
+            group,
+            "--from-beginning",
+            "--max-messages",
+            String.valueOf(n),
+            "--timeout-ms",
+            "60000"))
+        .outLines();
+  }
+
+  private static List<String> values(int from, int to) {
+    List<String> all = new ArrayList<>();
+    for (int i = from; i < to; i++) {
+      all.add("v" + i);
+    }
+    return all;
+  }
+
+  /** A live member of the group, polling on its own thread until the test ends. */
+  private BenchMember activeMember(String topic, String group) {
+    BenchMember m =
+        new BenchMember(
+            "test-member",
+            () ->
+                LogbusConsumer.builder()
+                    .bootstrapServers(cluster.bootstrap())
+                    .clientId("test-member")
+                    .groupId(group)
+                    .build(),
+            topic,
+            () -> {});
+    members.add(m);
+    Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !m.owned().isEmpty());
+    return m;
   }
 
   @Test
@@ -262,5 +316,136 @@ class CliGroupsTest {
         .isEqualTo("Deleted consumer group g-gone.\n");
     assertThat(ok(run("groups", "list", "--output", "json")).out()).doesNotContain("\"g-gone\"");
     assertOneLineFailure(run("groups", "describe", "--group", "g-gone"), "unknown group g-gone");
+  }
+
+  @Test
+  void groupConsumerReadsEverythingAndDescribeShowsLagZero() throws IOException {
+    topicWith("lag", 3, 30);
+    assertThat(consumeAsGroup("lag", "g-lag", 30))
+        .containsExactlyInAnyOrderElementsOf(values(0, 30));
+    JsonNode d = describe("g-lag");
+    assertThat(d.get("group").asText()).isEqualTo("g-lag");
+    assertThat(d.get("state").asText()).isEqualTo("EMPTY");
+    assertThat(d.get("members").asInt()).isZero();
+    assertThat(d.get("partitions")).hasSize(3);
+    long committed = 0;
+    for (JsonNode p : d.get("partitions")) {
+      assertThat(p.get("topic").asText()).isEqualTo("lag");
+      assertThat(p.get("lag").asLong()).isZero();
+      assertThat(p.get("currentOffset").asLong()).isEqualTo(p.get("logEndOffset").asLong());
+      committed += p.get("currentOffset").asLong();
+    }
+    assertThat(committed).isEqualTo(30);
+  }
+
+  @Test
+  void describeShowsTheActiveMemberAsOwner() throws IOException {
+    topicWith("owned", 2, 2);
+    BenchMember member = activeMember("owned", "g-owned");
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              JsonNode d = describe("g-owned");
+              assertThat(d.get("state").asText()).isEqualTo("STABLE");
+              assertThat(d.get("members").asInt()).isEqualTo(1);
+              assertThat(d.get("partitions")).hasSize(2);
+              for (JsonNode p : d.get("partitions")) {
+                assertThat(p.get("memberId").asText()).isNotEmpty();
+                assertThat(p.get("clientId").asText()).isEqualTo("test-member");
+              }
+            });
+    assertThat(member.owned()).hasSize(2);
+  }
+
+  @Test
+  void secondGroupConsumerResumesWhereTheFirstStopped() {
+    topicWith("resume", 1, 10);
+    assertThat(consumeAsGroup("resume", "g-resume", 4)).containsExactlyElementsOf(values(0, 4));
+    assertThat(consumeAsGroup("resume", "g-resume", 6)).containsExactlyElementsOf(values(4, 10));
+  }
+
+  @Test
+  void resetToEarliestExecuteMakesTheGroupReadEverythingAgain() {
+    topicWith("again", 3, 12);
+    consumeAsGroup("again", "g-again", 12);
+    Cli.Result r =
+        ok(
+            run(
+                "groups",
+                "reset-offsets",
+                "--group",
+                "g-again",
+                "--topic",
+                "again",
+                "--to-earliest",
+                "--execute"));
+    assertThat(r.outLines().get(0).split("\\s+"))
+        .containsExactly("GROUP", "TOPIC", "PARTITION", "NEW-OFFSET");
+    assertThat(r.outLines().subList(1, r.outLines().size()))
+        .hasSize(3)
+        .allSatisfy(row -> assertThat(row).startsWith("g-again").endsWith(" 0"));
+    assertThat(consumeAsGroup("again", "g-again", 12))
+        .containsExactlyInAnyOrderElementsOf(values(0, 12));
+  }
+
+  @Test
+  void resetAndDeleteAreRefusedWhileTheGroupHasMembersThenDeleteWorks() throws Exception {
+    topicWith("busy", 1, 1);
+    BenchMember member = activeMember("busy", "g-busy");
+    assertOneLineFailure(
+        run(
+            "groups",
+            "reset-offsets",
+            "--group",
+            "g-busy",
+            "--topic",
+            "busy",
+            "--to-earliest",
+            "--execute"),
+        "active members");
+    assertOneLineFailure(run("groups", "delete", "--group", "g-busy"), "active members");
+    member.close();
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(() -> assertThat(describe("g-busy").get("members").asInt()).isZero());
+    assertThat(ok(run("groups", "delete", "--group", "g-busy")).out())
+        .contains("Deleted consumer group g-busy");
+    assertThat(ok(run("groups", "list", "--output", "json")).out()).doesNotContain("\"g-busy\"");
+  }
+
+  @Test
+  void perfGroupReportsRebalanceAndCommitPercentiles() throws IOException {
+    ok(
+        run(
+            "topics",
+            "create",
+            "--topic",
+            "perf6",
+            "--partitions",
+            "6",
+            "--replication-factor",
+            "3"));
+    JsonNode r =
+        JSON.readTree(
+            ok(run(
+                    "perf",
+                    "group",
+                    "--topic",
+                    "perf6",
+                    "--rounds",
+                    "2",
+                    "--commits",
+                    "10",
+                    "--output",
+                    "json"))
+                .out());
+    assertThat(r.get("partitions").asInt()).isEqualTo(6);
+    for (String field :
+        List.of("joinP50Ms", "joinP99Ms", "leaveP99Ms", "commitP50Ms", "commitP99Ms")) {
+      assertThat(r.get(field).asDouble()).as(field).isPositive();
+    }
+    assertThat(r.get("commitP99Ms").asDouble())
+        .isGreaterThanOrEqualTo(r.get("commitP50Ms").asDouble());
   }
 }

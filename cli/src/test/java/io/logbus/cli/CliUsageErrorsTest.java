@@ -117,11 +117,6 @@ class CliUsageErrorsTest {
   }
 
   @Test
-  void groupIsRefusedUntilGroupsExist() {
-    assertUsageError(Cli.run("consume", "--topic", "t", "--group", "g"), "--group");
-  }
-
-  @Test
   void nodeStartWithMissingConfigIsAUsageError() {
     assertUsageError(
         Cli.run("node", "start", "--config", "/nonexistent/node.properties"), "no such file");

@@ -115,4 +115,34 @@ class GroupsUsageErrorsTest {
     assertUsageError(
         reset("--topic", "t", "--to-datetime", when, "--dry-run"), "--to-datetime must be ISO");
   }
+
+  @Test
+  void blankGroupOfConsumeIsAUsageError() {
+    assertUsageError(
+        Cli.run("consume", "--topic", "t", "--group", " ", "--bootstrap", NOWHERE),
+        "--group must not be blank");
+  }
+
+  @ParameterizedTest
+  @CsvSource({"--partition,0", "--offset,3"})
+  void groupWithManualPositioningIsAUsageError(String flag, String value) {
+    assertUsageError(
+        Cli.run("consume", "--topic", "t", "--group", "g", flag, value, "--bootstrap", NOWHERE),
+        "--group cannot be combined");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"--rounds", "--commits", "--wait-ms"})
+  void perfGroupRefusesNonPositiveCounts(String flag) {
+    assertUsageError(
+        Cli.run("perf", "group", "--topic", "t", flag, "0", "--bootstrap", NOWHERE),
+        flag + " must be >= 1");
+  }
+
+  @Test
+  void perfGroupRefusesABlankGroup() {
+    assertUsageError(
+        Cli.run("perf", "group", "--topic", "t", "--group", "", "--bootstrap", NOWHERE),
+        "--group must not be blank");
+  }
 }

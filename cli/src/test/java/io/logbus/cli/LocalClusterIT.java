@@ -160,8 +160,86 @@ class LocalClusterIT {
     assertThat(r.err()).contains("no broker reachable at 127.0.0.1:1");
   }
 
+  private List<String> consumeAsGroup(String group, int n) throws Exception {
+    LocalCluster.Run c =
+        logbus(
+            "",
+            "consume",
+            "--topic",
+            "orders",
+            "--group",
+            group,
+            "--from-beginning",
+            "--max-messages",
+            String.valueOf(n),
+            "--timeout-ms",
+            "60000");
+    ok(c);
+    return c.outLines();
+  }
+
   @Test
   @Order(7)
+  void groupConsumesCommitsIsResetToEarliestReadsAgainAndIsDeleted() throws Exception {
+    ok(
+        logbus(
+            "",
+            "topics",
+            "create",
+            "--topic",
+            "orders",
+            "--partitions",
+            "3",
+            "--replication-factor",
+            "3"));
+    List<String> sent = new ArrayList<>();
+    for (int i = 0; i < 90; i++) {
+      sent.add("order-" + i);
+    }
+    ok(logbus(String.join("\n", sent) + "\n", "produce", "--topic", "orders"));
+    assertThat(consumeAsGroup("g-it", 90)).containsExactlyInAnyOrderElementsOf(sent);
+
+    LocalCluster.Run d = logbus("", "groups", "describe", "--group", "g-it", "--output", "json");
+    ok(d);
+    JsonNode group = JSON.readTree(d.out());
+    assertThat(group.get("partitions")).hasSize(3);
+    for (JsonNode p : group.get("partitions")) {
+      assertThat(p.get("lag").asLong()).as(p.toString()).isZero();
+    }
+    LocalCluster.Run list = logbus("", "groups", "list", "--output", "json");
+    ok(list);
+    assertThat(list.out()).contains("\"g-it\"");
+
+    // the consumer has left, so the group has no members and may be reset
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(
+            () ->
+                ok(
+                    logbus(
+                        "",
+                        "groups",
+                        "reset-offsets",
+                        "--group",
+                        "g-it",
+                        "--topic",
+                        "orders",
+                        "--to-earliest",
+                        "--execute")));
+    assertThat(consumeAsGroup("g-it", 90)).containsExactlyInAnyOrderElementsOf(sent);
+
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(() -> ok(logbus("", "groups", "delete", "--group", "g-it")));
+    LocalCluster.Run after = logbus("", "groups", "list", "--output", "json");
+    ok(after);
+    assertThat(after.out()).doesNotContain("\"g-it\"");
+  }
+
+  @Test
+  @Order(8)
   void afterANodeIsKilledProducingAndConsumingGoOnAndStatusShowsItFenced() throws Exception {
     LocalCluster.Run kill = cluster.script(30, "kill", "3");
     ok(kill);
