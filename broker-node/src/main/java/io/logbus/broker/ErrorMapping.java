@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.logbus.log.InvalidConfigException;
 import io.logbus.log.InvalidProducerEpochException;
+import io.logbus.log.LogStorageException;
 import io.logbus.log.OffsetOutOfRangeException;
 import io.logbus.log.OutOfOrderSequenceException;
 import io.logbus.log.RecordTooLargeException;
@@ -55,6 +56,9 @@ public final class ErrorMapping {
     }
     if (t instanceof OffsetOutOfRangeException) {
       return ErrorCode.OFFSET_OUT_OF_RANGE;
+    }
+    if (t instanceof LogStorageException) {
+      return ErrorCode.STORAGE_ERROR;
     }
     if (t instanceof InvalidConfigException) {
       return ErrorCode.INVALID_CONFIG;
@@ -113,6 +117,7 @@ public final class ErrorMapping {
           NOT_ENOUGH_REPLICAS_AFTER_APPEND,
           LEADER_NOT_AVAILABLE,
           BROKER_NOT_AVAILABLE,
+          STORAGE_ERROR,
           CONTROLLER_NOT_AVAILABLE ->
           Status.Code.UNAVAILABLE;
       case REQUEST_TIMED_OUT -> Status.Code.DEADLINE_EXCEEDED;

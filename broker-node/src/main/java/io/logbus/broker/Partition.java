@@ -3,6 +3,7 @@ package io.logbus.broker;
 import io.logbus.log.EpochEndOffset;
 import io.logbus.log.LogAppendInfo;
 import io.logbus.log.LogReadInfo;
+import io.logbus.log.LogStorageException;
 import io.logbus.log.PartitionLog;
 import io.logbus.proto.ErrorCode;
 import java.nio.ByteBuffer;
@@ -18,6 +19,8 @@ import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,17 +36,29 @@ import org.slf4j.LoggerFactory;
  * are volatile for lock-free checks. Reads of the log need no lock. Futures and listeners are
  * completed and called by {@link #changed()} outside the monitor, because they send gRPC messages.
  *
- * <p>ISR rule: a proposal in flight ({@code pendingIsr}) counts for the HW when it adds a member
- * (the maximal ISR) and not when it removes one; the ISR used for min.insync.replicas is the one
- * committed by the controller. So the ISR on record is never larger than the truth.
+ * <p>ISR rule (Kafka's KIP-497 "maximal ISR"): while a proposal is in flight ({@code pending}) the
+ * HW is computed over the committed ISR plus the members an expansion adds, and over the committed
+ * ISR alone for a shrink; the ISR used for min.insync.replicas is the one committed by the
+ * controller. A proposal whose outcome is unknown (timeout, controller moving) stays in flight and
+ * is sent again by the periodic ISR check; one the controller answered with a stale epoch stays in
+ * flight until metadata tells the outcome. Only an explicit refusal (INELIGIBLE_REPLICA,
+ * INVALID_REQUEST: the epochs matched, so nothing was applied) drops it at once. So the ISR on
+ * record is never larger than the truth, and the HW never passes a member that may be in it.
+ *
+ * <p>A log I/O failure ({@link LogStorageException}) takes the replica out of service for good
+ * (role {@link Role#FAILED}, STORAGE_ERROR to every caller) until the node restarts; the replica
+ * manager is told so it can stop fetching and report it.
  */
 public final class Partition {
   private static final Logger log = LoggerFactory.getLogger(Partition.class);
+  private static final long ISR_RESEND_BACKOFF_MS = 100;
 
   public enum Role {
     LEADER,
     FOLLOWER,
-    OFFLINE
+    OFFLINE,
+    /** The log failed with an I/O error: nothing is served until the node restarts. */
+    FAILED
   }
 
   /** A follower as the leader sees it. */
@@ -54,6 +69,12 @@ public final class Partition {
 
   private record DelayedProduce(long requiredOffset, CompletableFuture<Void> future) {}
 
+  /** An ISR change sent to the controller, based on {@code base}, not settled yet. */
+  private record PendingIsr(List<Integer> isr, boolean expand, PartitionAssignment base) {}
+
+  /** What a leader append gives back: the log's answer and, for acks=all, the HW wait. */
+  record LeaderAppend(LogAppendInfo info, CompletableFuture<Void> replicated) {}
+
   private final PartitionKey key;
   private final PartitionLog partitionLog;
   private final int localBrokerId;
@@ -61,15 +82,20 @@ public final class Partition {
   private final long replicaLagTimeMaxMs;
   private final IsrProposer isrProposer;
   private final BrokerMetrics metrics;
+  private final Consumer<Partition> onStorageFailure;
   private final String prefix;
 
   private final Object writeLock = new Object();
   private volatile Role role = Role.OFFLINE;
   private volatile PartitionAssignment assignment;
   private final Map<Integer, FollowerState> followers = new HashMap<>();
-  private List<Integer> pendingIsr;
+  private PendingIsr pending;
+
+  /** When to send {@code pending} again because its outcome is unknown; -1: not to. */
+  private long resendPendingAtMs = -1;
+
   private long leaderEpochStartOffset;
-  private int minInsyncReplicas = 1;
+  private volatile LogStorageException storageFailure;
   private volatile int leaderEpoch = -1;
   private volatile long highWatermark;
   private final PriorityQueue<DelayedProduce> delayedProduces =
@@ -83,7 +109,8 @@ public final class Partition {
       Clock clock,
       long replicaLagTimeMaxMs,
       IsrProposer isrProposer,
-      BrokerMetrics metrics) {
+      BrokerMetrics metrics,
+      Consumer<Partition> onStorageFailure) {
     this.key = key;
     this.partitionLog = partitionLog;
     this.localBrokerId = localBrokerId;
@@ -91,6 +118,7 @@ public final class Partition {
     this.replicaLagTimeMaxMs = replicaLagTimeMaxMs;
     this.isrProposer = isrProposer;
     this.metrics = metrics;
+    this.onStorageFailure = onStorageFailure;
     this.prefix = "[node-" + localBrokerId + " " + key + "]";
     this.highWatermark = Math.min(partitionLog.highWatermark(), partitionLog.logEndOffset());
   }
@@ -119,15 +147,21 @@ public final class Partition {
   }
 
   private boolean becomeLeaderLocked(PartitionAssignment a) {
+    if (role == Role.FAILED) {
+      log.warn("{} log failed; not leading at epoch {}", prefix, a.leaderEpoch());
+      return false;
+    }
     if (a.leaderEpoch() < leaderEpoch) {
       log.debug(
           "{} ignoring stale leadership at epoch {} < {}", prefix, a.leaderEpoch(), leaderEpoch);
       return false;
     }
-    minInsyncReplicas = minInsyncReplicas(partitionLog);
     if (role == Role.LEADER && a.leaderEpoch() == leaderEpoch) {
       if (a.partitionEpoch() > assignment.partitionEpoch()) {
         assignment = a;
+        // The committed state now reflects any proposal based on an older partition epoch: the
+        // controller applies one only on the epoch it was based on.
+        clearPending();
         for (int replica : a.replicas()) {
           if (replica != localBrokerId) {
             followers.computeIfAbsent(replica, r -> newFollowerState());
@@ -140,7 +174,7 @@ public final class Partition {
     role = Role.LEADER;
     assignment = a;
     leaderEpoch = a.leaderEpoch();
-    pendingIsr = null;
+    clearPending();
     followers.clear();
     for (int replica : a.replicas()) {
       if (replica != localBrokerId) {
@@ -170,6 +204,10 @@ public final class Partition {
   }
 
   private boolean becomeFollowerLocked(PartitionAssignment a) {
+    if (role == Role.FAILED) {
+      log.warn("{} log failed; not following at epoch {}", prefix, a.leaderEpoch());
+      return false;
+    }
     if (a.leaderEpoch() < leaderEpoch
         || (role == Role.FOLLOWER && a.leaderEpoch() == leaderEpoch)) {
       if (a.leaderEpoch() == leaderEpoch) {
@@ -181,7 +219,7 @@ public final class Partition {
     assignment = a;
     leaderEpoch = a.leaderEpoch();
     followers.clear();
-    pendingIsr = null;
+    clearPending();
     failDelayed(BrokerException.notLeader(key.toString(), a.leader(), a.leaderEpoch()));
     log.info("{} follower of {} at epoch {}", prefix, a.leader(), leaderEpoch);
     return true;
@@ -197,10 +235,61 @@ public final class Partition {
   }
 
   private void goOfflineLocked() {
-    role = Role.OFFLINE;
+    if (role != Role.FAILED) {
+      role = Role.OFFLINE;
+    }
     followers.clear();
-    pendingIsr = null;
+    clearPending();
     failDelayed(new BrokerException(ErrorCode.NOT_LEADER, key + ": replica stopped"));
+  }
+
+  private void clearPending() {
+    pending = null;
+    resendPendingAtMs = -1;
+  }
+
+  // ------------------------------------------------------------------ storage failure
+
+  /**
+   * Runs a step on the log; a {@link LogStorageException} takes the replica out of service (see the
+   * class comment) and reaches the caller as STORAGE_ERROR.
+   */
+  private <T> T onLog(Supplier<T> step) {
+    try {
+      return step.get();
+    } catch (LogStorageException e) {
+      throw storageFailed(e);
+    }
+  }
+
+  /**
+   * The log failed: stop serving (every waiting produce fails with STORAGE_ERROR) and tell the
+   * replica manager. Idempotent. Returns the error to give the caller.
+   */
+  BrokerException storageFailed(LogStorageException cause) {
+    BrokerException error = storageError(cause);
+    boolean first;
+    synchronized (this) {
+      first = storageFailure == null;
+      if (first) {
+        storageFailure = cause;
+        role = Role.FAILED;
+        followers.clear();
+        clearPending();
+        failDelayed(error);
+      }
+    }
+    if (first) {
+      log.error("{} log failed; replica out of service until restart", prefix, cause);
+      // The replica manager reacts on its own thread: we may hold this replica's locks here.
+      onStorageFailure.accept(this);
+    }
+    return error;
+  }
+
+  private BrokerException storageError(LogStorageException cause) {
+    return new BrokerException(
+        ErrorCode.STORAGE_ERROR, key + ": log failed: " + ErrorMapping.message(cause));
   }
 
   private void failDelayed(BrokerException failure) {
@@ -221,28 +310,32 @@ public final class Partition {
 
   /**
    * Appends producer batches as leader. With {@code acks=-1} refuses (NOT_ENOUGH_REPLICAS, nothing
-   * appended) when the committed ISR is smaller than min.insync.replicas. Call {@link #changed()}
-   * afterwards, outside any lock.
+   * appended) when the committed ISR is smaller than min.insync.replicas (read from the log's
+   * config now, so AlterConfigs applies to a live leader), and registers the wait for the HW to
+   * pass the batch before any role change can run: a leadership lost and regained in between (the
+   * tail truncated as follower) fails the wait instead of letting it complete on other data. Call
+   * {@link #changed()} afterwards, outside any lock.
    */
-  LogAppendInfo appendAsLeader(ByteBuffer records, int acks) {
+  LeaderAppend appendAsLeader(ByteBuffer records, int acks) {
     synchronized (writeLock) {
       int epoch;
       synchronized (this) {
         checkLeader(-1);
-        if (acks == -1 && assignment.isr().size() < minInsyncReplicas) {
+        int minIsr = minInsyncReplicas();
+        if (acks == -1 && assignment.isr().size() < minIsr) {
           throw new BrokerException(
               ErrorCode.NOT_ENOUGH_REPLICAS,
               key
                   + ": in-sync replicas "
                   + assignment.isr()
                   + " are fewer than min.insync.replicas="
-                  + minInsyncReplicas);
+                  + minIsr);
         }
         epoch = leaderEpoch;
       }
       // Role changes also take writeLock, so the role and epoch checked above still hold here.
       long endBefore = partitionLog.logEndOffset();
-      LogAppendInfo info = partitionLog.appendAsLeader(records, epoch);
+      LogAppendInfo info = onLog(() -> partitionLog.appendAsLeader(records, epoch));
       synchronized (this) {
         if (partitionLog.logEndOffset() > endBefore) {
           // Pushed replication sends nothing while idle, so a follower that had everything up to
@@ -256,21 +349,16 @@ public final class Partition {
           }
         }
         maybeIncrementHighWatermark();
+        CompletableFuture<Void> replicated = null;
+        if (acks == -1) {
+          // Completed by changed() once the HW reaches the batch's exclusive end; failed by any
+          // role change, which has to wait for writeLock, held since the append.
+          replicated = new CompletableFuture<>();
+          delayedProduces.add(new DelayedProduce(info.lastOffset() + 1, replicated));
+        }
+        return new LeaderAppend(info, replicated);
       }
-      return info;
     }
-  }
-
-  /** A future completed once the HW reaches {@code requiredOffset} (exclusive end of a batch). */
-  synchronized CompletableFuture<Void> awaitHighWatermark(long requiredOffset) {
-    CompletableFuture<Void> future = new CompletableFuture<>();
-    if (role != Role.LEADER) {
-      future.completeExceptionally(
-          BrokerException.notLeader(key.toString(), leaderId(), leaderEpoch));
-      return future;
-    }
-    delayedProduces.add(new DelayedProduce(requiredOffset, future));
-    return future;
   }
 
   /** What this leader counts as {@code followerId}'s durable log end; -1 until it reports. */
@@ -295,8 +383,7 @@ public final class Partition {
 
   private void recordFollowerEnd(
       int followerId, int followerLeaderEpoch, long logEndOffset, boolean lowerOnly) {
-    List<Integer> proposal = null;
-    PartitionAssignment current;
+    PendingIsr proposal = null;
     synchronized (this) {
       checkLeader(followerLeaderEpoch);
       FollowerState state = followers.get(followerId);
@@ -324,88 +411,140 @@ public final class Partition {
         state.lastCaughtUpTimeMs = clock.millis();
       }
       if (!assignment.isr().contains(followerId)
-          && pendingIsr == null
+          && pending == null
           && state.logEndOffset >= highWatermark
           && state.logEndOffset >= leaderEpochStartOffset) {
         List<Integer> expanded = new ArrayList<>(assignment.isr());
         expanded.add(followerId);
-        pendingIsr = List.copyOf(expanded);
-        proposal = pendingIsr;
+        pending = new PendingIsr(List.copyOf(expanded), true, assignment);
+        proposal = pending;
       }
       maybeIncrementHighWatermark();
-      current = assignment;
     }
     if (proposal != null) {
-      log.info("{} expanding isr {} -> {}", prefix, current.isr(), proposal);
-      propose(current, proposal, true);
+      log.info("{} expanding isr {} -> {}", prefix, proposal.base().isr(), proposal.isr());
+      propose(proposal);
     }
   }
 
   /** Periodic: proposes removing ISR members that lagged longer than replica.lag.time.max.ms. */
   void maybeShrinkIsr() {
-    List<Integer> proposal = null;
-    PartitionAssignment current;
+    PendingIsr proposal;
     synchronized (this) {
-      if (role != Role.LEADER || pendingIsr != null) {
+      if (role != Role.LEADER) {
         return;
       }
       long now = clock.millis();
-      long leaderEnd = partitionLog.logEndOffset();
-      List<Integer> kept = new ArrayList<>();
-      for (int member : assignment.isr()) {
-        FollowerState state = followers.get(member);
-        boolean lagging =
-            member != localBrokerId
-                && (state == null
-                    || (state.logEndOffset < leaderEnd
-                        && now - state.lastCaughtUpTimeMs > replicaLagTimeMaxMs));
-        if (!lagging) {
-          kept.add(member);
+      if (pending != null) {
+        if (resendPendingAtMs < 0 || now < resendPendingAtMs) {
+          return;
         }
+        // Outcome unknown: the same proposal again. If the first one was applied, this one gets
+        // INVALID_UPDATE_VERSION and the metadata settles it.
+        resendPendingAtMs = -1;
+        proposal = pending;
+      } else {
+        proposal = shrinkProposal(now);
+        if (proposal == null) {
+          return;
+        }
+        pending = proposal;
       }
-      if (kept.size() == assignment.isr().size()) {
-        return;
-      }
-      pendingIsr = List.copyOf(kept);
-      proposal = pendingIsr;
-      current = assignment;
     }
-    log.info("{} shrinking isr {} -> {}", prefix, current.isr(), proposal);
-    propose(current, proposal, false);
+    log.info(
+        "{} {} isr {} -> {}",
+        prefix,
+        proposal.expand() ? "expanding" : "shrinking",
+        proposal.base().isr(),
+        proposal.isr());
+    propose(proposal);
   }
 
-  private void propose(PartitionAssignment current, List<Integer> proposal, boolean expand) {
+  /** Must hold the monitor. Removes ISR members that lagged too long; null if none did. */
+  private PendingIsr shrinkProposal(long now) {
+    long leaderEnd = partitionLog.logEndOffset();
+    List<Integer> kept = new ArrayList<>();
+    for (int member : assignment.isr()) {
+      FollowerState state = followers.get(member);
+      boolean lagging =
+          member != localBrokerId
+              && (state == null
+                  || (state.logEndOffset < leaderEnd
+                      && now - state.lastCaughtUpTimeMs > replicaLagTimeMaxMs));
+      if (!lagging) {
+        kept.add(member);
+      }
+    }
+    if (kept.size() == assignment.isr().size()) {
+      return null;
+    }
+    return new PendingIsr(List.copyOf(kept), false, assignment);
+  }
+
+  private void propose(PendingIsr proposal) {
     isrProposer
-        .alterPartition(current, proposal)
+        .alterPartition(proposal.base(), proposal.isr())
         .whenComplete(
             (committed, failure) -> {
               synchronized (this) {
-                if (pendingIsr != proposal) {
+                if (pending != proposal) {
                   return;
                 }
-                pendingIsr = null;
                 if (failure != null) {
-                  log.warn(
-                      "{} isr change to {} refused: {}",
-                      prefix,
-                      proposal,
-                      ErrorMapping.message(failure));
-                  return;
-                }
-                if (role == Role.LEADER
-                    && committed.leaderEpoch() == leaderEpoch
-                    && committed.partitionEpoch() > assignment.partitionEpoch()) {
-                  assignment = committed;
-                }
-                if (expand) {
-                  metrics.isrExpanded();
+                  settleFailedProposal(proposal, failure);
                 } else {
-                  metrics.isrShrunk();
+                  clearPending();
+                  if (role == Role.LEADER
+                      && committed.leaderEpoch() == leaderEpoch
+                      && committed.partitionEpoch() > assignment.partitionEpoch()) {
+                    assignment = committed;
+                  }
+                  if (proposal.expand()) {
+                    metrics.isrExpanded();
+                  } else {
+                    metrics.isrShrunk();
+                  }
                 }
                 maybeIncrementHighWatermark();
               }
               changed();
             });
+  }
+
+  /**
+   * Must hold the monitor. Kafka's rule for an AlterPartition error: drop the proposal only when
+   * the controller says it was not applied; otherwise keep it in flight (it still counts for the
+   * HW) until metadata or a resend tells the outcome.
+   */
+  private void settleFailedProposal(PendingIsr proposal, Throwable failure) {
+    ErrorCode code = ErrorMapping.code(failure);
+    switch (code) {
+      case INELIGIBLE_REPLICA, INVALID_REQUEST -> {
+        // Checked after the leader and partition epochs matched: nothing was applied.
+        log.warn(
+            "{} isr change to {} refused: {}",
+            prefix,
+            proposal.isr(),
+            ErrorMapping.message(failure));
+        clearPending();
+      }
+      case FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION, UNKNOWN_TOPIC, UNKNOWN_PARTITION ->
+          // Our view is stale; this proposal (or an earlier send of it) may have been applied.
+          // The metadata that made it stale is on its way and settles it (becomeLeader/Follower).
+          log.info(
+              "{} isr change to {} answered {}; waiting for metadata",
+              prefix,
+              proposal.isr(),
+              code);
+      default -> {
+        log.warn(
+            "{} isr change to {} has an unknown outcome ({}); sending it again",
+            prefix,
+            proposal.isr(),
+            ErrorMapping.message(failure));
+        resendPendingAtMs = clock.millis() + ISR_RESEND_BACKOFF_MS;
+      }
+    }
   }
 
   /** Must hold the monitor. Moves the HW up to the smallest LEO over the maximal ISR. */
@@ -415,8 +554,8 @@ public final class Partition {
     }
     long newHw = partitionLog.logEndOffset();
     Set<Integer> maximal = new LinkedHashSet<>(assignment.isr());
-    if (pendingIsr != null) {
-      maximal.addAll(pendingIsr);
+    if (pending != null && pending.expand()) {
+      maximal.addAll(pending.isr());
     }
     for (int member : maximal) {
       if (member == localBrokerId) {
@@ -446,7 +585,7 @@ public final class Partition {
           && delayedProduces.peek().requiredOffset() <= highWatermark) {
         ready.add(delayedProduces.poll());
       }
-      enoughReplicas = assignment == null || assignment.isr().size() >= minInsyncReplicas;
+      enoughReplicas = assignment == null || assignment.isr().size() >= minInsyncReplicas();
     }
     for (DelayedProduce op : ready) {
       if (enoughReplicas) {
@@ -481,7 +620,8 @@ public final class Partition {
   LogAppendInfo appendAsFollower(int epoch, ByteBuffer records, long leaderHw) {
     synchronized (writeLock) {
       checkFollower(epoch);
-      LogAppendInfo info = records.hasRemaining() ? partitionLog.appendAsFollower(records) : null;
+      LogAppendInfo info =
+          records.hasRemaining() ? onLog(() -> partitionLog.appendAsFollower(records)) : null;
       synchronized (this) {
         updateFollowerHighWatermark(leaderHw);
       }
@@ -515,7 +655,11 @@ public final class Partition {
           partitionLog.logEndOffset(),
           offset,
           epoch);
-      partitionLog.truncateTo(offset);
+      onLog(
+          () -> {
+            partitionLog.truncateTo(offset);
+            return null;
+          });
     }
     if (highWatermark > partitionLog.logEndOffset()) {
       highWatermark = partitionLog.logEndOffset();
@@ -534,7 +678,11 @@ public final class Partition {
   private void truncateFullyLocked(int epoch, long offset) {
     checkFollower(epoch);
     log.info("{} log restarts at {} (leader's log start)", prefix, offset);
-    partitionLog.truncateFullyAndStartAt(offset);
+    onLog(
+        () -> {
+          partitionLog.truncateFullyAndStartAt(offset);
+          return null;
+        });
     highWatermark = Math.min(highWatermark, offset);
   }
 
@@ -557,6 +705,10 @@ public final class Partition {
 
   /** Checks this replica leads and, unless {@code requestEpoch} is -1, at that epoch. */
   void checkLeader(int requestEpoch) {
+    LogStorageException failed = storageFailure;
+    if (failed != null) {
+      throw storageError(failed);
+    }
     if (role != Role.LEADER) {
       throw BrokerException.notLeader(key.toString(), leaderId(), leaderEpoch);
     }
@@ -593,7 +745,7 @@ public final class Partition {
   }
 
   private LogReadInfo readBelow(long offset, int maxBytes, long limit) {
-    return partitionLog.read(offset, maxBytes, limit);
+    return onLog(() -> partitionLog.read(offset, maxBytes, limit));
   }
 
   public EpochEndOffset endOffsetForEpoch(int epoch) {
@@ -644,7 +796,8 @@ public final class Partition {
     return role == Role.LEADER && a != null && a.isr().size() < a.replicas().size();
   }
 
-  static int minInsyncReplicas(PartitionLog partitionLog) {
+  /** Read on every use: AlterConfigs swaps the log's config under a live leader. */
+  private int minInsyncReplicas() {
     return partitionLog.config().minInsyncReplicas();
   }
 

@@ -5,6 +5,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.logbus.log.EpochEndOffset;
 import io.logbus.log.LogAppendInfo;
+import io.logbus.log.LogStorageException;
 import io.logbus.proto.ErrorCode;
 import io.logbus.proto.replication.EpochAnswer;
 import io.logbus.proto.replication.EpochQuery;
@@ -202,9 +203,12 @@ final class ReplicaFetcher implements AutoCloseable {
     }
     Partition partition = state.partition;
     long target;
-    if (answer.getEpoch() < 0) {
-      // The leader has no epoch at or below ours: nothing provably in common.
-      target = partition.logStartOffset();
+    if (answer.getEpoch() < 0 || answer.getEndOffset() < 0) {
+      // The leader has no epoch at or below ours (UNDEFINED_EPOCH_OFFSET). Kafka's rule
+      // (AbstractFetcherThread): truncate to the initial fetch offset, our high watermark. What is
+      // below it was committed, so the leader (from the ISR) has it; if its log now starts later,
+      // the fetch gets OFFSET_OUT_OF_RANGE and we restart at its log start.
+      target = Math.min(partition.highWatermark(), partition.logEndOffset());
     } else {
       target = Math.min(answer.getEndOffset(), partition.logEndOffset());
       OptionalInt ours = partition.latestEpoch();
@@ -213,6 +217,9 @@ final class ReplicaFetcher implements AutoCloseable {
         if (local.leaderEpoch() == answer.getEpoch()) {
           target = Math.min(target, local.endOffset());
         } else {
+          // Where our largest epoch below the leader's ends. If we have none (every batch here
+          // is from an epoch the leader's log lacks), nothing is shared: log start. Kafka takes
+          // the leader's end there, but only for logs written before epochs were tracked.
           target = Math.min(target, Math.max(local.endOffset(), partition.logStartOffset()));
         }
       }
@@ -292,6 +299,9 @@ final class ReplicaFetcher implements AutoCloseable {
             (ok, failure) -> {
               if (failure != null) {
                 log.error("{} {} flush failed; not reporting {}", prefix, key, reported, failure);
+                if (ErrorMapping.unwrap(failure) instanceof LogStorageException e) {
+                  partition.storageFailed(e);
+                }
                 return;
               }
               reportLogEnd(state, key, reported);

@@ -4,6 +4,7 @@ import io.logbus.log.LogAppendInfo;
 import io.logbus.log.LogConfig;
 import io.logbus.log.LogManager;
 import io.logbus.log.LogReadInfo;
+import io.logbus.log.LogStorageException;
 import io.logbus.log.PartitionLog;
 import io.logbus.proto.ErrorCode;
 import java.nio.ByteBuffer;
@@ -15,9 +16,11 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +46,7 @@ public final class ReplicaManager implements AutoCloseable {
   private final ReplicaFetcherManager fetchers;
   private final Map<PartitionKey, Partition> partitions = new ConcurrentHashMap<>();
   private final List<RoleListener> roleListeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<PartitionKey>> storageFailureListeners = new CopyOnWriteArrayList<>();
   private final ScheduledFuture<?> isrCheck;
   private final String prefix;
 
@@ -111,8 +115,10 @@ public final class ReplicaManager implements AutoCloseable {
   public Partition becomeLeader(PartitionAssignment a, LogConfig config) {
     Partition partition = getOrCreate(a.key(), config);
     fetchers.removePartition(a.key());
-    if (partition.becomeLeader(a)) {
-      partition.changed();
+    boolean newLeadership = partition.becomeLeader(a);
+    // Also for a refreshed ISR: the HW may have moved and produces may be waiting for it.
+    partition.changed();
+    if (newLeadership) {
       fireLeader(a.key(), a.leaderEpoch());
     }
     return partition;
@@ -151,10 +157,58 @@ public final class ReplicaManager implements AutoCloseable {
           PartitionLog partitionLog = logManager.getOrCreate(k.topic(), k.partition(), config);
           Partition p =
               new Partition(
-                  k, partitionLog, brokerId, clock, replicaLagTimeMaxMs, isrProposer, metrics);
+                  k,
+                  partitionLog,
+                  brokerId,
+                  clock,
+                  replicaLagTimeMaxMs,
+                  isrProposer,
+                  metrics,
+                  this::onStorageFailure);
           metrics.partitionAdded(p);
           return p;
         });
+  }
+
+  // ------------------------------------------------------------------ storage failures
+
+  /**
+   * Adds a listener told (on the scheduler thread) of every replica whose log failed from now on;
+   * the node reports those to the controller so leadership moves to a healthy replica.
+   */
+  public void addStorageFailureListener(Consumer<PartitionKey> listener) {
+    storageFailureListeners.add(listener);
+  }
+
+  /** Replicas taken out of service by a log failure (until the node restarts). */
+  public List<PartitionKey> failedReplicas() {
+    return partitions.values().stream()
+        .filter(p -> p.role() == Partition.Role.FAILED)
+        .map(Partition::key)
+        .toList();
+  }
+
+  /** Called by a partition, possibly under its locks: react on the scheduler thread. */
+  private void onStorageFailure(Partition partition) {
+    try {
+      scheduler.execute(() -> stopFailedReplica(partition));
+    } catch (RejectedExecutionException e) {
+      // closing: nothing left to stop
+    }
+  }
+
+  private void stopFailedReplica(Partition partition) {
+    PartitionKey key = partition.key();
+    fetchers.removePartition(key);
+    partition.changed();
+    fireStopLeading(key);
+    for (Consumer<PartitionKey> l : storageFailureListeners) {
+      try {
+        l.accept(key);
+      } catch (RuntimeException e) {
+        log.error("{} storage failure listener failed on {}", prefix, key, e);
+      }
+    }
   }
 
   public Optional<Partition> partition(PartitionKey key) {
@@ -191,7 +245,15 @@ public final class ReplicaManager implements AutoCloseable {
     }
     Partition partition = hosted(topic, partitionIndex);
     int bytes = records.remaining();
-    LogAppendInfo info = partition.appendAsLeader(records, acks);
+    Partition.LeaderAppend append = partition.appendAsLeader(records, acks);
+    LogAppendInfo info = append.info();
+    info.durable()
+        .whenComplete(
+            (ok, failure) -> {
+              if (ErrorMapping.unwrap(failure) instanceof LogStorageException e) {
+                partition.storageFailed(e);
+              }
+            });
     partition.changed();
     if (!info.duplicate()) {
       metrics.produced(topic, bytes, info.recordCount());
@@ -202,9 +264,7 @@ public final class ReplicaManager implements AutoCloseable {
       return CompletableFuture.completedFuture(outcome);
     }
     CompletableFuture<ProduceOutcome> answer =
-        partition
-            .awaitHighWatermark(info.lastOffset() + 1)
-            .thenCombine(info.durable(), (hw, durable) -> outcome);
+        append.replicated().thenCombine(info.durable(), (hw, durable) -> outcome);
     ScheduledFuture<?> timeout =
         scheduler.schedule(
             () ->
@@ -220,7 +280,6 @@ public final class ReplicaManager implements AutoCloseable {
             timeoutMs,
             TimeUnit.MILLISECONDS);
     answer.whenComplete((o, e) -> timeout.cancel(false));
-    partition.changed();
     return answer;
   }
 

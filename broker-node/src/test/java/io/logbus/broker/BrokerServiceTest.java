@@ -301,6 +301,76 @@ class BrokerServiceTest {
   }
 
   @Test
+  void aReplicaWhoseLogFailedAnswersStorageErrorAndIsReported() {
+    ReplicaManager replicas = cluster.broker(1).replicaManager();
+    List<PartitionKey> reported = new java.util.concurrent.CopyOnWriteArrayList<>();
+    replicas.addStorageFailureListener(reported::add);
+    assertThat(send(1, batch("kept")).getError()).isEqualTo(ErrorCode.NONE);
+
+    replicas.hosted(TOPIC, 0).log().close(); // every later log call fails with LogStorageException
+
+    assertThat(send(1, batch("refused")).getError()).isEqualTo(ErrorCode.STORAGE_ERROR);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !reported.isEmpty());
+    PartitionKey key = new PartitionKey(TOPIC, 0);
+    assertThat(reported).containsExactly(key);
+    assertThat(replicas.failedReplicas()).containsExactly(key);
+    assertThat(send(-1, batch("refused")).getError()).isEqualTo(ErrorCode.STORAGE_ERROR);
+    assertThat(cluster.blocking(1).fetch(fetchFrom(0, 0)).getPartitions(0).getError())
+        .isEqualTo(ErrorCode.STORAGE_ERROR);
+    assertThat(reported).hasSize(1);
+  }
+
+  @Test
+  void produceStreamReadsNoMoreThanItsWindowWhileAnswersAreOwed() throws Exception {
+    // The follower is gone but still in the ISR: acks=all answers wait for the HW.
+    cluster.kill(2);
+    BlockingQueue<ProduceResponse> answers = new LinkedBlockingQueue<>();
+    CompletableFuture<Void> ended = new CompletableFuture<>();
+    StreamObserver<ProduceRequest> requests =
+        cluster
+            .async(1)
+            .produceStream(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(ProduceResponse value) {
+                    answers.add(value);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    ended.completeExceptionally(t);
+                  }
+
+                  @Override
+                  public void onCompleted() {
+                    ended.complete(null);
+                  }
+                });
+    int total = ProduceStreamSession.MAX_IN_FLIGHT * 3;
+    for (int i = 0; i < total; i++) {
+      requests.onNext(
+          produce(TOPIC, 0, -1, batch("r" + i)).toBuilder()
+              .setCorrelationId(i)
+              .setTimeoutMs(60_000)
+              .build());
+    }
+    int window = ProduceStreamSession.MAX_IN_FLIGHT;
+    await().atMost(Duration.ofSeconds(20)).until(() -> logEnd() == window);
+    await()
+        .during(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> logEnd() == window && answers.isEmpty());
+
+    // The ISR shrinks to the leader: the waiting answers go out, the rest is read and answered.
+    cluster.elect(new PartitionKey(TOPIC, 0), 1, List.of(1));
+    await().atMost(Duration.ofSeconds(30)).until(() -> answers.size() == total);
+    assertThat(answers).allMatch(a -> a.getPartitions(0).getError() == ErrorCode.NONE);
+    assertThat(logEnd()).isEqualTo(total);
+    requests.onCompleted();
+    ended.get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
   void produceStreamAnswersEachRequestByCorrelationAndSurvivesABadOne() throws Exception {
     BlockingQueue<ProduceResponse> answers = new LinkedBlockingQueue<>();
     CompletableFuture<Void> ended = new CompletableFuture<>();

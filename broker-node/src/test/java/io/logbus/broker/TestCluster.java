@@ -64,6 +64,11 @@ final class TestCluster implements AutoCloseable, IsrProposer, ClusterMetadata {
     return broker;
   }
 
+  /** Names where broker {@code id} listens when the test itself plays it. */
+  void address(int id, String hostPort) {
+    addresses.put(id, hostPort);
+  }
+
   /** Closes a broker as a crash would look to the others: its streams break, it stops answering. */
   void kill(int id) {
     Broker broker = brokers.remove(id);
