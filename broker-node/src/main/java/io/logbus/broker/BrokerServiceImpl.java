@@ -29,8 +29,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The client API (broker.proto BrokerService): a thin adapter that validates, calls {@link
@@ -39,7 +37,6 @@ import org.slf4j.LoggerFactory;
  * futures, long polls and fetch streams are woken by partition listeners.
  */
 public final class BrokerServiceImpl extends BrokerServiceGrpc.BrokerServiceImplBase {
-  private static final Logger log = LoggerFactory.getLogger(BrokerServiceImpl.class);
   static final int DEFAULT_PRODUCE_TIMEOUT_MS = 30_000;
   static final int DEFAULT_FETCH_MAX_BYTES = 1 << 20;
 
@@ -88,48 +85,12 @@ public final class BrokerServiceImpl extends BrokerServiceGrpc.BrokerServiceImpl
 
   @Override
   public StreamObserver<ProduceRequest> produceStream(StreamObserver<ProduceResponse> responses) {
-    return new StreamObserver<>() {
-      private final Object sendLock = new Object();
-      private boolean done;
-
-      @Override
-      public void onNext(ProduceRequest request) {
-        handleProduce(request)
-            .whenComplete(
-                (response, failure) -> {
-                  synchronized (sendLock) {
-                    if (done) {
-                      return;
-                    }
-                    if (failure != null) {
-                      // A whole-request error stays with that request: answered as per-partition
-                      // errors under its correlation id, the stream carries on.
-                      response = wholeRequestFailed(request, failure);
-                    }
-                    try {
-                      responses.onNext(response);
-                    } catch (RuntimeException e) {
-                      log.debug("produce stream answer dropped: {}", e.toString());
-                    }
-                  }
-                });
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        synchronized (sendLock) {
-          done = true;
-        }
-      }
-
-      @Override
-      public void onCompleted() {
-        synchronized (sendLock) {
-          done = true;
-          responses.onCompleted();
-        }
-      }
-    };
+    return new ProduceStreamSession(
+            (ServerCallStreamObserver<ProduceResponse>) responses,
+            ProduceStreamSession.MAX_IN_FLIGHT,
+            this::handleProduce,
+            BrokerServiceImpl::wholeRequestFailed)
+        .start();
   }
 
   private static ProduceResponse wholeRequestFailed(ProduceRequest request, Throwable failure) {
@@ -347,23 +308,31 @@ public final class BrokerServiceImpl extends BrokerServiceGrpc.BrokerServiceImpl
   @Override
   public void initProducerId(
       InitProducerIdRequest request, StreamObserver<InitProducerIdResponse> responses) {
-    producerIds
-        .nextProducerId()
-        .whenComplete(
-            (id, failure) -> {
-              InitProducerIdResponse.Builder answer = InitProducerIdResponse.newBuilder();
-              if (failure != null) {
-                answer
-                    .setError(ErrorMapping.code(failure))
-                    .setErrorMessage(ErrorMapping.message(failure))
-                    .setProducerId(-1)
-                    .setProducerEpoch(-1);
-              } else {
-                answer.setError(ErrorCode.NONE).setProducerId(id).setProducerEpoch(0);
-              }
-              responses.onNext(answer.build());
-              responses.onCompleted();
-            });
+    CompletableFuture<ProducerIdManager.IssuedProducerId> issued =
+        request.hasCurrent()
+            ? producerIds.bumpEpoch(
+                request.getCurrent().getProducerId(), request.getCurrent().getProducerEpoch())
+            : producerIds
+                .nextProducerId()
+                .thenApply(id -> new ProducerIdManager.IssuedProducerId(id, (short) 0));
+    issued.whenComplete(
+        (ok, failure) -> {
+          InitProducerIdResponse.Builder answer = InitProducerIdResponse.newBuilder();
+          if (failure != null) {
+            answer
+                .setError(ErrorMapping.code(failure))
+                .setErrorMessage(ErrorMapping.message(failure))
+                .setProducerId(-1)
+                .setProducerEpoch(-1);
+          } else {
+            answer
+                .setError(ErrorCode.NONE)
+                .setProducerId(ok.producerId())
+                .setProducerEpoch(ok.epoch());
+          }
+          responses.onNext(answer.build());
+          responses.onCompleted();
+        });
   }
 
   @Override

@@ -28,8 +28,12 @@ final class TestRecords {
   }
 
   static ByteBuffer idempotentBatch(long producerId, int sequence, String... values) {
+    return idempotentBatch(producerId, (short) 0, sequence, values);
+  }
+
+  static ByteBuffer idempotentBatch(long producerId, short epoch, int sequence, String... values) {
     RecordBatchBuilder builder =
-        new RecordBatchBuilder(CompressionType.NONE, 0).producer(producerId, (short) 0, sequence);
+        new RecordBatchBuilder(CompressionType.NONE, 0).producer(producerId, epoch, sequence);
     for (String value : values) {
       builder.append(1_700_000_000_000L, null, value.getBytes(StandardCharsets.UTF_8), List.of());
     }
