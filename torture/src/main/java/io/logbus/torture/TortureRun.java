@@ -62,9 +62,23 @@ final class TortureRun {
               history,
               clock,
               start);
+      GroupWorkload group =
+          new GroupWorkload(
+              cluster.bootstrap(),
+              topic,
+              topic + "-group",
+              PARTITIONS,
+              options.groupMembers(),
+              seed,
+              history,
+              clock,
+              start);
       FaultInjector injector =
           new FaultInjector(cluster, admin, history, clock, start, topic, PARTITIONS);
       workload.start();
+      if (options.groupMembers() > 0) {
+        group.start(admin);
+      }
       long end;
       try (AdminChurn churn = new AdminChurn(admin, topic + "-scratch", history)) {
         churn.start();
@@ -79,6 +93,7 @@ final class TortureRun {
       } finally {
         // Stopped even when a fault or the heal failed: no writer outlives its cluster.
         workload.close();
+        group.close();
       }
       log.info(
           "workload stopped: {} attempted, {} acked, {} failed",
