@@ -2,8 +2,6 @@ package io.logbus.log;
 
 import io.logbus.record.Record;
 import io.logbus.record.RecordBatch;
-import io.logbus.record.RecordBatchBuilder;
-import io.logbus.record.RecordBatchFormat;
 import io.logbus.record.TimestampType;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -29,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * to {@code <base>.log.swap}: that rename is the commit point, which {@link LogLoader} completes
  * after a crash. Only the final renames and the segment-map update run under the log's lock. A
  * batch whose records all survive is copied byte for byte; a partly cleaned batch is rebuilt with
- * the surviving records at their offsets under the original header fields ({@link #rebuild}).
+ * the surviving records at their offsets under the original header fields, and an emptied batch
+ * that is its producer's last keeps its header ({@link CleanedBatches}).
  *
  * <p>Progress survives restarts as Kafka's cleaner-offset-checkpoint does: after a cleaning, the
  * offset below which the log is clean is written to the log's {@code cleaner-offset-checkpoint}
@@ -130,6 +129,16 @@ final class LogCleaner {
     }
   }
 
+  /** Producer id -> last offset of its last batch, read under the log's lock. */
+  private static Map<Long, Long> producersLastOffsets(PartitionLog log) {
+    log.lock.lock();
+    try {
+      return log.producerState().lastOffsets();
+    } finally {
+      log.lock.unlock();
+    }
+  }
+
   private static List<LogSegment> closedSegments(PartitionLog log) {
     log.lock.lock();
     try {
@@ -173,9 +182,10 @@ final class LogCleaner {
             });
       }
       long tombstoneHorizon = clock.millis() - log.config().deleteRetentionMs();
+      Map<Long, Long> producersLastOffsets = producersLastOffsets(log);
       int replaced = 0;
       for (LogSegment s : closed) {
-        if (cleanSegment(log, s, latest, tombstoneHorizon)) {
+        if (cleanSegment(log, s, latest, tombstoneHorizon, producersLastOffsets)) {
           replaced++;
         }
       }
@@ -199,7 +209,11 @@ final class LogCleaner {
   }
 
   private boolean cleanSegment(
-      PartitionLog log, LogSegment s, Map<ByteBuffer, Long> latest, long tombstoneHorizon)
+      PartitionLog log,
+      LogSegment s,
+      Map<ByteBuffer, Long> latest,
+      long tombstoneHorizon,
+      Map<Long, Long> producersLastOffsets)
       throws IOException {
     Path dir = log.dir();
     long base = s.baseOffset();
@@ -224,12 +238,25 @@ final class LogCleaner {
                 keep.add(r);
               }
             }
-            if (keep.size() == total) {
+            boolean producersLast =
+                batch.hasProducerId()
+                    && Long.valueOf(batch.lastOffset())
+                        .equals(producersLastOffsets.get(batch.producerId()));
+            if (keep.isEmpty() && producersLast) {
+              // Kafka's RETAIN_EMPTY: the header of a producer's last batch keeps its last
+              // sequence for followers and for a rebuild of the producer state from the log.
+              if (total == 0) {
+                cleaned.append(batch.buffer());
+              } else {
+                changed[0] = true;
+                cleaned.append(CleanedBatches.emptyOf(batch));
+              }
+            } else if (total > 0 && keep.size() == total) {
               cleaned.append(batch.buffer());
             } else {
               changed[0] = true;
               if (!keep.isEmpty()) {
-                cleaned.append(rebuild(batch, keep));
+                cleaned.append(CleanedBatches.rebuild(batch, keep));
               }
             }
           });
@@ -303,38 +330,5 @@ final class LogCleaner {
       return ts >= tombstoneHorizon;
     }
     return true;
-  }
-
-  /**
-   * A partly cleaned batch, rebuilt as Kafka's {@code MemoryRecords.filterTo} does: the surviving
-   * records at their offsets under the original header's base offset and last offset delta (so the
-   * producer's last sequence still follows from the header after compaction), producer id, epoch
-   * and base sequence (also a producer id without a sequence), partition leader epoch, codec,
-   * timestamp type, and the transactional and control flags. maxTimestamp is the survivors' largest
-   * for CreateTime and the original one (even -1) for LogAppendTime. Unlike Kafka no delete horizon
-   * is set (this cleaner expires tombstones by their timestamp) and an incoming one is dropped: it
-   * would need the base timestamp to be the horizon.
-   */
-  static ByteBuffer rebuild(RecordBatch batch, List<Record> keep) {
-    RecordBatchBuilder b =
-        new RecordBatchBuilder(batch.compression(), batch.baseOffset())
-            .partitionLeaderEpoch(batch.partitionLeaderEpoch());
-    for (Record r : keep) {
-      b.appendWithOffset(r.offset(), r.timestamp(), r.key(), r.value(), r.headers());
-    }
-    ByteBuffer out = b.build();
-    // The builder wrote the records section; the header fields it cannot express are copied from
-    // the original, then the CRC is computed over the result.
-    int attributes = batch.attributes() & ~RecordBatchFormat.DELETE_HORIZON_FLAG_MASK;
-    out.putShort(RecordBatchFormat.ATTRIBUTES_OFFSET, (short) attributes);
-    out.putInt(RecordBatchFormat.LAST_OFFSET_DELTA_OFFSET, batch.lastOffsetDelta());
-    if (batch.timestampType() == TimestampType.LOG_APPEND_TIME) {
-      out.putLong(RecordBatchFormat.MAX_TIMESTAMP_OFFSET, batch.maxTimestamp());
-    }
-    out.putLong(RecordBatchFormat.PRODUCER_ID_OFFSET, batch.producerId());
-    out.putShort(RecordBatchFormat.PRODUCER_EPOCH_OFFSET, batch.producerEpoch());
-    out.putInt(RecordBatchFormat.BASE_SEQUENCE_OFFSET, batch.baseSequence());
-    RecordBatchFormat.writeCrc(out, 0, out.limit());
-    return out;
   }
 }

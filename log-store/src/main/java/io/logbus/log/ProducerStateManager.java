@@ -214,6 +214,13 @@ final class ProducerStateManager {
     return before - producers.size();
   }
 
+  /** Producer id -> last offset of its last remembered batch. */
+  Map<Long, Long> lastOffsets() {
+    Map<Long, Long> out = new HashMap<>();
+    producers.forEach((pid, e) -> out.put(pid, e.batches.getLast().lastOffset()));
+    return out;
+  }
+
   void clear() {
     producers = new HashMap<>();
   }

@@ -81,10 +81,17 @@ class CleanerRebuildTest {
         keep.add(r);
       }
     }
-    return LogCleaner.rebuild(original, keep);
+    return CleanedBatches.rebuild(original, keep);
   }
 
   static ByteBuffer kafkas(ByteBuffer batch, Set<Long> keepOffsets) {
+    return kafkas(batch, keepOffsets, MemoryRecords.RecordFilter.BatchRetention.DELETE_EMPTY);
+  }
+
+  static ByteBuffer kafkas(
+      ByteBuffer batch,
+      Set<Long> keepOffsets,
+      MemoryRecords.RecordFilter.BatchRetention retention) {
     ByteBuffer out = ByteBuffer.allocate(batch.remaining() * 2);
     MemoryRecords.readableRecords(batch.duplicate())
         .filterTo(
@@ -92,7 +99,7 @@ class CleanerRebuildTest {
               @Override
               protected BatchRetentionResult checkBatchRetention(
                   org.apache.kafka.common.record.internal.RecordBatch b) {
-                return new BatchRetentionResult(BatchRetention.DELETE_EMPTY, false);
+                return new BatchRetentionResult(retention, false);
               }
 
               @Override
@@ -205,6 +212,82 @@ class CleanerRebuildTest {
     assertThat(r.lastOffset()).isEqualTo(k.lastOffset());
   }
 
+  @Test
+  void emptiedProducerBatchKeepsItsHeaderAsKafkasRetainEmpty() {
+    for (io.logbus.record.CompressionType codec :
+        List.of(io.logbus.record.CompressionType.NONE, io.logbus.record.CompressionType.GZIP)) {
+      RecordBatchBuilder b =
+          new RecordBatchBuilder(codec, 100)
+              .partitionLeaderEpoch(4)
+              .producer(7, (short) 2, 10)
+              .transactional(true);
+      for (int i = 0; i < 3; i++) {
+        b.append(1_000 + i, ("k" + i).getBytes(StandardCharsets.UTF_8), new byte[] {1}, null);
+      }
+      ByteBuffer batch = b.build();
+      ByteBuffer ours = CleanedBatches.emptyOf(new RecordBatch(batch.duplicate()));
+      RecordBatch r = new RecordBatch(ours.duplicate());
+      assertThat(r.isValid()).isTrue();
+      assertThat(r.recordCount()).isZero();
+      assertThat(r.lastOffset()).isEqualTo(102);
+      assertThat(r.lastSequence()).isEqualTo(12);
+      ByteBuffer k =
+          kafkas(batch, Set.of(), MemoryRecords.RecordFilter.BatchRetention.RETAIN_EMPTY);
+      assertThat(ours).isEqualTo(k);
+    }
+  }
+
+  /**
+   * The producer's last batch loses all its records, an earlier one of the same producer too: the
+   * last keeps its header, the earlier one goes, and the state rebuilt after a crash still expects
+   * the sequence after the last batch.
+   */
+  @Test
+  void emptiedLastBatchOfAProducerKeepsItsSequenceAcrossARebuild() throws Exception {
+    MutableClock clock = new MutableClock(1_000_000);
+    log = PartitionLog.open("t-0", dir.resolve("t-0"), CompactionTest.CONFIG, clock, null);
+    log.appendAsLeader(keyedIdempotent(9, 0, clock.millis(), "a", "b"), 0);
+    log.appendAsLeader(keyedIdempotent(9, 2, clock.millis(), "c", "d"), 0);
+    log.appendAsLeader(
+        TestBatches.keyed(clock.millis(), "a", "x", "b", "x", "c", "x", "d", "x"), 0);
+    log.roll();
+    log.updateHighWatermark(log.logEndOffset());
+    assertThat(new LogCleaner(clock).clean(log)).isPositive();
+    List<RecordBatch> left = TestBatches.batches(log.read(0, 1 << 16, 8).records());
+    assertThat(left).extracting(RecordBatch::baseOffset).containsExactly(2L, 4L);
+    assertThat(left.get(0).recordCount()).isZero();
+    assertThat(left.get(0).lastSequence()).isEqualTo(3);
+    // Cleaning again keeps the empty header as it is.
+    assertThat(new LogCleaner(clock).clean(log)).isZero();
+    Path crashed = crashCopy(dir.resolve("t-0"));
+    log.close();
+    log = PartitionLog.open("t-0", crashed, CompactionTest.CONFIG, clock, null);
+    assertThat(log.producerState().batchesOf(9)).extracting(b -> b.lastSeq()).containsExactly(3);
+    assertThat(log.appendAsLeader(TestBatches.idempotent(9, (short) 0, 4, 1), 0).duplicate())
+        .isFalse();
+  }
+
+  static ByteBuffer keyedIdempotent(long pid, int baseSequence, long timestamp, String... keys) {
+    RecordBatchBuilder b =
+        new RecordBatchBuilder(io.logbus.record.CompressionType.NONE, 0)
+            .producer(pid, (short) 0, baseSequence);
+    for (String k : keys) {
+      b.append(timestamp, k.getBytes(StandardCharsets.UTF_8), new byte[] {1}, null);
+    }
+    return b.build();
+  }
+
+  Path crashCopy(Path from) throws java.io.IOException {
+    Path to = dir.resolve("crashed-" + System.nanoTime());
+    Files.createDirectories(to);
+    try (Stream<Path> files = Files.list(from)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Files.copy(f, to.resolve(f.getFileName()));
+      }
+    }
+    return to;
+  }
+
   /**
    * The producer's last batch loses its last record to compaction; after a crash the producer state
    * is rebuilt from the cleaned log and must still expect the sequence after the batch.
@@ -227,13 +310,7 @@ class CleanerRebuildTest {
     assertThat(cleaned.recordCount()).isEqualTo(1);
     assertThat(cleaned.lastSequence()).isEqualTo(1);
     // Crash copy: producer state is rebuilt from the batch headers.
-    Path crashed = dir.resolve("crashed-0");
-    Files.createDirectories(crashed);
-    try (Stream<Path> files = Files.list(dir.resolve("t-0"))) {
-      for (Path f : (Iterable<Path>) files::iterator) {
-        Files.copy(f, crashed.resolve(f.getFileName()));
-      }
-    }
+    Path crashed = crashCopy(dir.resolve("t-0"));
     log.close();
     log = PartitionLog.open("t-0", crashed, cfg, clock, null);
     assertThat(log.producerState().batchesOf(9)).hasSize(1);
