@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  */
 final class LocalCluster implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LocalCluster.class);
-  private static final long COMMAND_TIMEOUT_SECONDS = 180;
+  private static final long COMMAND_TIMEOUT_SECONDS = 420;
 
   private final Path launcher;
   private final Path home;
@@ -145,6 +145,9 @@ final class LocalCluster implements AutoCloseable {
     Map<String, String> env = builder.environment();
     env.put("LOGBUS_HOME", home.toString());
     env.put("LOGBUS_PORT_BASE", String.valueOf(portBase));
+    // A node restarted on a loaded machine may take minutes (JVM start, a full log recovery per
+    // partition after a crash): the launcher's readiness bound must not be what fails a run.
+    env.putIfAbsent("LOGBUS_WAIT_SECONDS", "300");
     // Timestamps in the node logs, so an outage can be lined up with the run's history.
     env.putIfAbsent("LOGBUS_NODE_OPTS", "-Xms256m -Xmx1g");
     env.put(

@@ -79,7 +79,7 @@ final class TortureRun {
       if (options.groupMembers() > 0) {
         group.start(admin);
       }
-      long end;
+      long end = -1;
       try (AdminChurn churn = new AdminChurn(admin, topic + "-scratch", history)) {
         churn.start();
         for (FaultPlan plan :
@@ -94,6 +94,10 @@ final class TortureRun {
         // Stopped even when a fault or the heal failed: no writer outlives its cluster.
         workload.close();
         group.close();
+        if (end < 0) {
+          // The run failed: its history still tells what happened up to then.
+          HistoryFile.write(cluster.home().resolve("history.json"), start, history);
+        }
       }
       log.info(
           "workload stopped: {} attempted, {} acked, {} failed",
