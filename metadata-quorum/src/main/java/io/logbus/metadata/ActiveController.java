@@ -5,6 +5,7 @@ import io.logbus.proto.metadata.ControllerRequest;
 import io.logbus.proto.metadata.ControllerResponse;
 import io.logbus.proto.metadata.MetadataBatch;
 import io.logbus.proto.metadata.MetadataRecord;
+import io.logbus.proto.metadata.ReadBarrierResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -86,8 +87,13 @@ final class ActiveController implements ControllerRequestHandler, AutoCloseable 
   @Override
   public CompletableFuture<ControllerResponse> handle(ControllerRequest req) {
     if (req.getRequestCase() == ControllerRequest.RequestCase.READ_BARRIER) {
-      // Served by any node after Ratis' read index: nothing to do but answer.
-      return CompletableFuture.completedFuture(ControllerResponse.getDefaultInstance());
+      // Served by any node after Ratis' read index: answer how far this node has applied.
+      return CompletableFuture.completedFuture(
+          ControllerResponse.newBuilder()
+              .setReadBarrier(
+                  ReadBarrierResponse.newBuilder()
+                      .setAppliedIndex(applied.get().image().lastAppliedIndex()))
+              .build());
     }
     try {
       synchronized (lock) {
@@ -108,6 +114,8 @@ final class ActiveController implements ControllerRequestHandler, AutoCloseable 
               }
               case HEARTBEAT -> heartbeat(view, req);
               case ALTER_PARTITION -> BrokerRequests.alterPartition(view, req.getAlterPartition());
+              case CONTROLLED_SHUTDOWN ->
+                  BrokerRequests.controlledShutdown(view, req.getControlledShutdown());
               case ALLOCATE_PRODUCER_IDS ->
                   BrokerRequests.allocateProducerIds(view, req.getAllocateProducerIds());
               default ->

@@ -10,6 +10,8 @@ import io.logbus.proto.metadata.BrokerHeartbeatRequest;
 import io.logbus.proto.metadata.BrokerHeartbeatResponse;
 import io.logbus.proto.metadata.BrokerRegistrationRequest;
 import io.logbus.proto.metadata.BrokerRegistrationResponse;
+import io.logbus.proto.metadata.ControlledShutdownRequest;
+import io.logbus.proto.metadata.ControlledShutdownResponse;
 import io.logbus.proto.metadata.ControllerResponse;
 import io.logbus.proto.metadata.FenceBroker;
 import io.logbus.proto.metadata.MetadataRecord;
@@ -155,6 +157,48 @@ final class BrokerRequests {
       current = ib.build(view.lastAppliedIndex(), view.lastAppliedTerm());
     }
     return records;
+  }
+
+  /**
+   * A broker stopping gracefully (Kafka's ControlledShutdown): fenced now, in one batch with the
+   * leader moves and ISR removals of {@link #fence}, so clients find new leaders before it stops
+   * instead of after its session times out. Answers how many partitions are offline until it
+   * returns (it is their last ISR member). A broker already fenced answers at once.
+   */
+  static Decision controlledShutdown(MetadataImage view, ControlledShutdownRequest req) {
+    BrokerRegistration b = view.brokers().get(req.getBrokerId());
+    if (b == null) {
+      return Decision.error(
+          ErrorCode.BROKER_NOT_AVAILABLE, "broker " + req.getBrokerId() + " is not registered");
+    }
+    if (b.epoch() != req.getBrokerEpoch()) {
+      return Decision.error(
+          ErrorCode.STALE_BROKER_EPOCH,
+          "broker "
+              + b.id()
+              + " asked to shut down with epoch "
+              + req.getBrokerEpoch()
+              + ", registered epoch is "
+              + b.epoch());
+    }
+    List<MetadataRecord> records = fence(view, List.of(b.id()));
+    ImageBuilder ib = new ImageBuilder(view);
+    records.forEach(ib::apply);
+    MetadataImage after = ib.build(view.lastAppliedIndex(), view.lastAppliedTerm());
+    int offline = 0;
+    for (TopicImage t : after.topics().values()) {
+      for (PartitionState p : t.partitions()) {
+        if (p.leader() == PartitionState.NO_LEADER && p.isr().equals(List.of(b.id()))) {
+          offline++;
+        }
+      }
+    }
+    return new Decision(
+        records,
+        ControllerResponse.newBuilder()
+            .setControlledShutdown(
+                ControlledShutdownResponse.newBuilder().setRemainingLeaderships(offline))
+            .build());
   }
 
   static Decision alterPartition(MetadataImage view, AlterPartitionRequest req) {

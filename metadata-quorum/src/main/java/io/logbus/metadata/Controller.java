@@ -44,6 +44,14 @@ public interface Controller {
       int partitionEpoch,
       List<Integer> newIsr);
 
+  /**
+   * A broker about to stop gracefully: the controller fences it and moves leadership of its
+   * partitions to other live ISR members (leader epoch + 1) in one committed entry. Answers the
+   * number of partitions it led that had no other live ISR member (now offline until it returns).
+   * STALE_BROKER_EPOCH / BROKER_NOT_AVAILABLE for a wrong epoch or an unknown broker.
+   */
+  CompletableFuture<Integer> controlledShutdown(int brokerId, long brokerEpoch);
+
   /** Reserves {@code count} producer ids for a broker; returns the first. */
   CompletableFuture<Long> allocateProducerIds(int brokerId, int count);
 }

@@ -22,6 +22,23 @@ import org.slf4j.LoggerFactory;
  * onSnapshot}. A listener that throws is logged and kept.
  */
 final class MetadataPublisher implements AutoCloseable {
+  /**
+   * A listener that takes whole entries (the watch stream sends one message per entry) and hears
+   * about entries without records too, so a remote reader's applied index keeps up with Raft no-op
+   * and configuration entries.
+   */
+  interface EntryListener extends MetadataListener {
+    void onEntry(long index, List<MetadataRecord> records, MetadataImage imageAfter);
+
+    /** Entries without metadata were applied up to {@code image.lastAppliedIndex()}. */
+    void onProgress(MetadataImage image);
+
+    @Override
+    default void onRecord(long index, MetadataRecord record, MetadataImage imageAfter) {
+      onEntry(index, List.of(record), imageAfter);
+    }
+  }
+
   private static final Logger LOG = LoggerFactory.getLogger(MetadataPublisher.class);
 
   private static final class Subscription {
@@ -93,7 +110,16 @@ final class MetadataPublisher implements AutoCloseable {
 
   /** Also refreshes the dispatched image after a non-metadata entry (Raft configuration). */
   void advance(MetadataImage image) {
-    submit(() -> dispatched = image);
+    submit(
+        () -> {
+          dispatched = image;
+          for (Subscription s : subscriptions) {
+            if (s.listener instanceof EntryListener e && s.position < image.lastAppliedIndex()) {
+              safely(s, () -> e.onProgress(image));
+              s.position = image.lastAppliedIndex();
+            }
+          }
+        });
   }
 
   void subscribe(long afterIndex, MetadataListener listener) {
@@ -103,10 +129,7 @@ final class MetadataPublisher implements AutoCloseable {
           if (afterIndex < lastRecordIndex && afterIndex >= historyFloor) {
             for (Delivered d : history) {
               if (d.index() > afterIndex) {
-                for (MetadataRecord r : d.records()) {
-                  safely(s, () -> listener.onRecord(d.index(), r, d.image()));
-                }
-                s.position = d.index();
+                dispatch(s, d.index(), d.records(), d.image());
               }
             }
           } else if (afterIndex < lastRecordIndex) {
@@ -123,14 +146,27 @@ final class MetadataPublisher implements AutoCloseable {
     lastRecordIndex = index;
     remember(new Delivered(index, records, imageAfter));
     for (Subscription s : subscriptions) {
-      if (index <= s.position) {
-        continue;
+      if (index > s.position) {
+        dispatch(s, index, records, imageAfter);
       }
+    }
+  }
+
+  private void dispatch(
+      Subscription s, long index, List<MetadataRecord> records, MetadataImage imageAfter) {
+    if (s.listener instanceof EntryListener e) {
+      safely(s, () -> e.onEntry(index, records, imageAfter));
+    } else {
       for (MetadataRecord r : records) {
         safely(s, () -> s.listener.onRecord(index, r, imageAfter));
       }
-      s.position = index;
     }
+    s.position = index;
+  }
+
+  /** Stops delivering to {@code listener}; entries already queued for it may still arrive. */
+  void unsubscribe(MetadataListener listener) {
+    submit(() -> subscriptions.removeIf(s -> s.listener == listener));
   }
 
   private void remember(Delivered d) {

@@ -1,6 +1,8 @@
 package io.logbus.metadata;
 
 import io.logbus.proto.ErrorCode;
+import io.logbus.proto.metadata.ControllerRequest;
+import io.logbus.proto.metadata.ControllerResponse;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -10,6 +12,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftPeer;
@@ -28,36 +31,42 @@ public final class MetadataQuorum implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MetadataQuorum.class);
 
   private final QuorumConfig config;
+  // Exactly one of server (a voter) and watcher (a broker outside the voter list) is set.
   private final QuorumServer server;
+  private final MetadataWatcher watcher;
   private final ActiveController active;
   private final RaftClient client;
   private final QuorumController controller;
   private final ExecutorService admin;
 
-  private MetadataQuorum(QuorumConfig config, QuorumServer server) {
+  private MetadataQuorum(QuorumConfig config, QuorumServer server, MetadataWatcher watcher) {
     this.config = config;
     this.server = server;
-    MetadataStateMachine sm = server.stateMachine();
-    this.active =
-        new ActiveController(
-            server.name(),
-            sm::applied,
-            server.role(),
-            server.proposer(),
-            config.clock(),
-            config.brokerSessionTimeout(),
-            tickInterval(config),
-            UUID::randomUUID);
-    sm.setHandler(active);
-    int retries = (int) Math.max(10, config.requestTimeout().toMillis() / 100);
-    this.client = server.newClient(retries, Duration.ofMillis(100));
+    this.watcher = watcher;
+    if (server != null) {
+      MetadataStateMachine sm = server.stateMachine();
+      this.active =
+          new ActiveController(
+              server.name(),
+              sm::applied,
+              server.role(),
+              server.proposer(),
+              config.clock(),
+              config.brokerSessionTimeout(),
+              tickInterval(config),
+              UUID::randomUUID);
+      sm.setHandler(active);
+    } else {
+      this.active = null;
+    }
+    this.client = QuorumServer.newClient(config);
     this.controller =
         new QuorumController(
-            server.name(),
+            name(),
             client,
             config.requestTimeout(),
-            active,
-            () -> server.role().isLeaderReady());
+            server != null ? active : MetadataQuorum::notHere,
+            server != null ? () -> server.role().isLeaderReady() : () -> false);
     this.admin =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -67,6 +76,20 @@ public final class MetadataQuorum implements AutoCloseable {
             });
   }
 
+  private static CompletableFuture<ControllerResponse> notHere(ControllerRequest request) {
+    // Never called: a node outside the voters never is the controller.
+    return CompletableFuture.completedFuture(
+        ControllerResponse.newBuilder()
+            .setError(ErrorCode.NOT_CONTROLLER)
+            .setErrorMessage("not a voter")
+            .setRetriable(true)
+            .build());
+  }
+
+  private String name() {
+    return "quorum-" + config.nodeId();
+  }
+
   private static Duration tickInterval(QuorumConfig config) {
     long ms = Math.max(20, Math.min(500, config.brokerSessionTimeout().toMillis() / 10));
     return Duration.ofMillis(ms);
@@ -74,6 +97,14 @@ public final class MetadataQuorum implements AutoCloseable {
 
   /** Starts this node's quorum member; returns once the Ratis server is running. */
   public static MetadataQuorum start(QuorumConfig config) {
+    if (!config.isVoter()) {
+      MetadataWatcher watcher =
+          new MetadataWatcher("quorum-" + config.nodeId(), config.nodeId(), config.voters());
+      MetadataQuorum q = new MetadataQuorum(config, null, watcher);
+      watcher.start();
+      LOG.info("[{}] not a voter: watching the metadata log of {}", q.name(), config.voters());
+      return q;
+    }
     QuorumServer server;
     try {
       server = QuorumServer.start(config);
@@ -82,7 +113,20 @@ public final class MetadataQuorum implements AutoCloseable {
           "cannot start quorum member " + config.nodeId() + " in " + config.quorumDir() + ": " + e,
           e);
     }
-    return new MetadataQuorum(config, server);
+    return new MetadataQuorum(config, server, null);
+  }
+
+  /** The voter a broker-only node streams the metadata log from now; -1 on a voter. */
+  public int watchedVoter() {
+    if (watcher == null) {
+      return -1;
+    }
+    return List.copyOf(config.voters().keySet()).get(watcher.servingVoter());
+  }
+
+  /** Whether this node is a voter (else it watches the log of the voters). */
+  public boolean isVoter() {
+    return server != null;
   }
 
   public int nodeId() {
@@ -95,6 +139,12 @@ public final class MetadataQuorum implements AutoCloseable {
 
   /** The latest applied metadata on this node, with the quorum leader and voters as known now. */
   public MetadataImage image() {
+    if (server == null) {
+      return watcher
+          .image()
+          .withQuorum(
+              watcher.quorumLeaderId(), config.voters().keySet().stream().sorted().toList());
+    }
     return server.stateMachine().image().withQuorum(server.leaderId(), server.voterIds());
   }
 
@@ -103,6 +153,17 @@ public final class MetadataQuorum implements AutoCloseable {
    * index (Ratis read index) and waits to apply up to it.
    */
   public CompletableFuture<MetadataImage> linearizableImage() {
+    if (server == null) {
+      // The leader's applied index after its read index, then wait to have applied as much.
+      return controller
+          .readBarrier(null)
+          .thenCompose(
+              index ->
+                  watcher
+                      .awaitApplied(index)
+                      .orTimeout(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS))
+          .thenApply(x -> image());
+    }
     return controller.readBarrier(server.selfId()).thenApply(x -> image());
   }
 
@@ -115,12 +176,16 @@ public final class MetadataQuorum implements AutoCloseable {
     if (listener == null) {
       throw new IllegalArgumentException("listener is null");
     }
-    server.stateMachine().subscribe(afterIndex, listener);
+    if (server == null) {
+      watcher.publisher().subscribe(afterIndex, listener);
+    } else {
+      server.stateMachine().subscribe(afterIndex, listener);
+    }
   }
 
   /** Whether this node currently is the controller (the ready quorum leader). */
   public boolean isController() {
-    return server.role().isLeaderReady();
+    return server != null && server.role().isLeaderReady();
   }
 
   /**
@@ -163,6 +228,13 @@ public final class MetadataQuorum implements AutoCloseable {
   }
 
   private CompletableFuture<Void> changeVoters(PeerEdit edit, boolean force) {
+    if (server == null) {
+      return CompletableFuture.failedFuture(
+          new ControllerException(
+              ErrorCode.INVALID_REQUEST,
+              "node " + config.nodeId() + " is not a voter: change voters through a voter",
+              false));
+    }
     return CompletableFuture.runAsync(
         () -> {
           List<RaftPeer> peers = new ArrayList<>(server.division().getRaftConf().getCurrentPeers());
@@ -214,19 +286,41 @@ public final class MetadataQuorum implements AutoCloseable {
     return server;
   }
 
+  MetadataWatcher watcher() {
+    return watcher;
+  }
+
+  /**
+   * Stops this member gracefully: a leader first hands leadership to a live follower (bounded by
+   * the maximum election timeout), so the quorum does not wait out an election timeout.
+   */
   @Override
   public void close() {
-    active.close();
+    if (server != null) {
+      server.handOffLeadership(config.electionTimeoutMax());
+    }
+    crash();
+  }
+
+  /** Stops this member without handing leadership over: what a crash looks like to the others. */
+  void crash() {
+    if (active != null) {
+      active.close();
+    }
     controller.close();
     try {
       client.close();
     } catch (IOException e) {
-      LOG.warn("[{}] closing the quorum client: {}", server.name(), e.toString());
+      LOG.warn("[{}] closing the quorum client: {}", name(), e.toString());
     }
-    try {
-      server.close();
-    } catch (IOException e) {
-      LOG.warn("[{}] closing the Ratis server: {}", server.name(), e.toString());
+    if (server != null) {
+      try {
+        server.close();
+      } catch (IOException e) {
+        LOG.warn("[{}] closing the Ratis server: {}", name(), e.toString());
+      }
+    } else {
+      watcher.close();
     }
     admin.shutdownNow();
   }

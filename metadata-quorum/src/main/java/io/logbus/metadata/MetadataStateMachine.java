@@ -89,6 +89,11 @@ final class MetadataStateMachine extends BaseStateMachine {
     publisher.subscribe(afterIndex, listener);
   }
 
+  /** Null until Ratis initialized this state machine. */
+  MetadataPublisher publisher() {
+    return publisher;
+  }
+
   byte[] contentDigest() {
     return state.contentDigest();
   }

@@ -14,13 +14,15 @@ import java.util.UUID;
  * Configuration of one quorum member, immutable; built by the node from its properties file.
  *
  * <ul>
- *   <li>{@code nodeId} and {@code voters} (id to host:port of the quorum port, including this node
- *       unless it {@code joins} an existing quorum later through addVoter);
+ *   <li>{@code nodeId} and {@code voters} (id to host:port of the quorum port). A node among the
+ *       voters runs a Ratis member; a node that is not is a broker only and watches the committed
+ *       log of the voters over gRPC; a node that {@code joins} an existing quorum later through
+ *       addVoter lists its own address too;
  *   <li>{@code quorumDir}: Ratis storage ({@code ratis/}) and the live RocksDB state ({@code
  *       state/});
- *   <li>{@code brokerSessionTimeout} (6 s), election timeouts (1-2 s), {@code snapshotThreshold}
- *       (entries between snapshots), {@code requestTimeout} (bound on a forwarded request), the
- *       {@code clock} that times broker sessions.
+ *   <li>{@code brokerSessionTimeout} (6 s), election timeouts (0.6-1.2 s), {@code
+ *       snapshotThreshold} (entries between snapshots), {@code requestTimeout} (bound on a
+ *       forwarded request), the {@code clock} that times broker sessions.
  * </ul>
  */
 public final class QuorumConfig {
@@ -59,9 +61,9 @@ public final class QuorumConfig {
     if (voters.isEmpty()) {
       throw new IllegalArgumentException("no quorum voters configured");
     }
-    if (!voters.containsKey(nodeId)) {
+    if (joining && !voters.containsKey(nodeId)) {
       throw new IllegalArgumentException(
-          "node " + nodeId + " has no quorum address among the voters " + voters.keySet());
+          "joining node " + nodeId + " needs its own quorum address among " + voters.keySet());
     }
     if (electionTimeoutMin.isNegative()
         || electionTimeoutMin.isZero()
@@ -163,6 +165,11 @@ public final class QuorumConfig {
     return clock;
   }
 
+  /** Whether this node runs a quorum member (listed among the voters, or joining). */
+  public boolean isVoter() {
+    return voters.containsKey(nodeId);
+  }
+
   /** True when this node starts outside the quorum and waits to be added with addVoter. */
   public boolean joining() {
     return joining;
@@ -179,8 +186,12 @@ public final class QuorumConfig {
     private Map<Integer, InetSocketAddress> voters = Map.of();
     private String clusterId = "logbus";
     private Duration brokerSessionTimeout = Duration.ofSeconds(6);
-    private Duration electionTimeoutMin = Duration.ofMillis(1000);
-    private Duration electionTimeoutMax = Duration.ofMillis(2000);
+    // A follower starts an election after 0.6-1.2 s without the leader (Ratis heartbeats every
+    // min/2 = 300 ms): a crashed controller is replaced in about a second, well inside Kafka's 2 s
+    // fetch timeout, and the spread keeps the two survivors of a 3-voter quorum from splitting
+    // their votes. The in-JVM tests run these values under heavy load without spurious elections.
+    private Duration electionTimeoutMin = Duration.ofMillis(600);
+    private Duration electionTimeoutMax = Duration.ofMillis(1200);
     private long snapshotThreshold = 10_000;
     private Duration requestTimeout = Duration.ofSeconds(15);
     private Clock clock = Clock.systemUTC();

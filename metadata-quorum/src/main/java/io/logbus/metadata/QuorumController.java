@@ -14,6 +14,7 @@ import io.logbus.proto.metadata.AllocateProducerIdsRequest;
 import io.logbus.proto.metadata.AlterPartitionRequest;
 import io.logbus.proto.metadata.BrokerHeartbeatRequest;
 import io.logbus.proto.metadata.BrokerRegistrationRequest;
+import io.logbus.proto.metadata.ControlledShutdownRequest;
 import io.logbus.proto.metadata.ControllerRequest;
 import io.logbus.proto.metadata.ControllerResponse;
 import io.logbus.proto.metadata.Endpoint;
@@ -29,6 +30,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
@@ -202,8 +204,23 @@ final class QuorumController implements Controller {
         r -> r.getAllocateProducerIds().getFirstId());
   }
 
-  /** A linearizable read barrier served by this node after Ratis' read index. */
-  CompletableFuture<Void> readBarrier(RaftPeerId self) {
+  @Override
+  public CompletableFuture<Integer> controlledShutdown(int brokerId, long brokerEpoch) {
+    return call(
+        ControllerRequest.newBuilder()
+            .setControlledShutdown(
+                ControlledShutdownRequest.newBuilder()
+                    .setBrokerId(brokerId)
+                    .setBrokerEpoch(brokerEpoch))
+            .build(),
+        r -> r.getControlledShutdown().getRemainingLeaderships());
+  }
+
+  /**
+   * A linearizable read barrier served after Ratis' read index by {@code server} (this voter), or
+   * by the leader when null (a node outside the voters); answers the serving node's applied index.
+   */
+  CompletableFuture<Long> readBarrier(RaftPeerId server) {
     ControllerRequest req =
         ControllerRequest.newBuilder()
             .setReadBarrier(ReadBarrierRequest.getDefaultInstance())
@@ -212,14 +229,21 @@ final class QuorumController implements Controller {
         () -> {
           RaftClientReply reply;
           try {
-            reply = client.io().sendReadOnly(MetadataStateMachine.toMessage(req), self);
+            reply =
+                server == null
+                    ? client.io().sendReadOnly(MetadataStateMachine.toMessage(req))
+                    : client.io().sendReadOnly(MetadataStateMachine.toMessage(req), server);
           } catch (IOException e) {
             throw new NotControllerException(name + ": read index failed: " + e);
           }
           if (!reply.isSuccess()) {
             throw new NotControllerException(name + ": read index failed: " + reply.getException());
           }
-          return null;
+          ControllerResponse r = decode(req, reply, null);
+          if (r.getError() != ErrorCode.NONE) {
+            throw toException(r);
+          }
+          return r.getReadBarrier().getAppliedIndex();
         },
         forwarders);
   }
@@ -227,7 +251,22 @@ final class QuorumController implements Controller {
   private <T> CompletableFuture<T> call(
       ControllerRequest req, Function<ControllerResponse, T> extract) {
     long deadline = monotonic.millis() + timeout.toMillis();
-    return attempt(req, deadline).thenApply(extract);
+    // The whole call is bounded: a forwarded call stuck in Ratis (a peer that accepts connections
+    // but never answers) must not leave a caller, such as the node's registration and heartbeat
+    // loop, waiting forever; it fails retriably and the caller tries again.
+    return attempt(req, deadline)
+        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .exceptionallyCompose(
+            e -> {
+              Throwable cause =
+                  e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+              return CompletableFuture.failedFuture(
+                  cause instanceof TimeoutException
+                      ? new NotControllerException(
+                          name + ": no answer from the controller within " + timeout)
+                      : cause);
+            })
+        .thenApply(extract);
   }
 
   private CompletableFuture<ControllerResponse> attempt(ControllerRequest req, long deadline) {

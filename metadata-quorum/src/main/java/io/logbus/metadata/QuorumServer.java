@@ -7,8 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,6 +20,7 @@ import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcFactory;
+import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
@@ -25,6 +28,7 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
@@ -46,6 +50,7 @@ import org.slf4j.LoggerFactory;
  */
 final class QuorumServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(QuorumServer.class);
+  static final long CLIENT_RETRY_PAUSE_MS = 25;
 
   private final QuorumConfig config;
   private final String name;
@@ -75,9 +80,14 @@ final class QuorumServer implements AutoCloseable {
     }
     RaftProperties props = properties(config, ratisDir, self.getPort());
     boolean exists = Files.isDirectory(ratisDir.resolve(config.groupUuid().toString()));
+    // Non-voter brokers watch the committed log on this same port (see WatchService).
+    Parameters parameters = new Parameters();
+    GrpcConfigKeys.Server.setServicesCustomizer(
+        parameters, new WatchService(name, stateMachine::publisher, this::leaderId));
     this.server =
         RaftServer.newBuilder()
             .setServerId(selfId)
+            .setParameters(parameters)
             .setGroup(group)
             .setStateMachine(stateMachine)
             .setProperties(props)
@@ -175,18 +185,86 @@ final class QuorumServer implements AutoCloseable {
   }
 
   /** A client of the group (as configured at start) for forwarding to the leader. */
-  RaftClient newClient(int retries, Duration retrySleep) {
+  RaftClient newClient() {
+    return newClient(config);
+  }
+
+  /**
+   * A client of the metadata group from anywhere, member or not. After a leader change it finds the
+   * new leader quickly by design: Ratis retries at once when a NotLeaderException names the new
+   * leader, and otherwise (dead leader, election under way, leader not ready yet) after a short
+   * fixed pause, trying the next voter each time; the whole call stays bounded by the request
+   * timeout.
+   */
+  static RaftClient newClient(QuorumConfig config) {
     RaftProperties props = new RaftProperties();
     RaftClientConfigKeys.Rpc.setRequestTimeout(props, millis(config.requestTimeout()));
-    RaftGroup target = RaftGroup.valueOf(group.getGroupId(), peers(config.voters()));
+    RaftGroup target =
+        RaftGroup.valueOf(RaftGroupId.valueOf(config.groupUuid()), peers(config.voters()));
+    int attempts = (int) Math.max(10, config.requestTimeout().toMillis() / CLIENT_RETRY_PAUSE_MS);
     return RaftClient.newBuilder()
         .setProperties(props)
         .setRaftGroup(target)
         .setClientRpc(
             new GrpcFactory(new Parameters()).newRaftClientRpc(ClientId.randomId(), props))
         .setRetryPolicy(
-            RetryPolicies.retryUpToMaximumCountWithFixedSleep(retries, millis(retrySleep)))
+            RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                attempts, TimeDuration.valueOf(CLIENT_RETRY_PAUSE_MS, TimeUnit.MILLISECONDS)))
         .build();
+  }
+
+  /**
+   * Graceful resignation (what Kafka's EndQuorumEpoch does): if this node leads, it hands
+   * leadership to the follower it heard from most recently, so the group has a new leader after one
+   * round trip instead of an election timeout. Bounded by {@code timeout}; false when this node
+   * does not lead, has no live follower, or the transfer did not finish in time.
+   */
+  boolean handOffLeadership(Duration timeout) {
+    DivisionInfo info;
+    try {
+      info = division().getInfo();
+    } catch (MetadataException e) {
+      return false;
+    }
+    if (!info.isLeader()) {
+      return false;
+    }
+    List<String> voters = new ArrayList<>();
+    for (RaftPeer p : division().getRaftConf().getCurrentPeers()) {
+      voters.add(p.getId().toString());
+    }
+    Optional<RaftPeerId> target =
+        info.getRoleInfoProto().getLeaderInfo().getFollowerInfoList().stream()
+            .filter(f -> voters.contains(f.getId().getId().toStringUtf8()))
+            .filter(f -> f.getLastRpcElapsedTimeMs() < config.electionTimeoutMin().toMillis())
+            .min(Comparator.comparingLong(ServerRpcProto::getLastRpcElapsedTimeMs))
+            .map(f -> RaftPeerId.valueOf(f.getId().getId()));
+    if (target.isEmpty()) {
+      LOG.info("[{}] leading with no live follower: no hand-off before stopping", name);
+      return false;
+    }
+    long started = System.nanoTime();
+    try {
+      RaftClientReply reply =
+          server.transferLeadership(
+              new TransferLeadershipRequest(
+                  proposerClientId,
+                  selfId,
+                  group.getGroupId(),
+                  callIds.incrementAndGet(),
+                  target.get(),
+                  timeout.toMillis()));
+      LOG.info(
+          "[{}] handed leadership to {} in {} ms: {}",
+          name,
+          target.get(),
+          (System.nanoTime() - started) / 1_000_000,
+          reply.isSuccess() ? "done" : reply.getException());
+      return reply.isSuccess();
+    } catch (IOException e) {
+      LOG.info("[{}] leadership hand-off to {} failed: {}", name, target.get(), e.toString());
+      return false;
+    }
   }
 
   ControllerRole role() {

@@ -346,8 +346,17 @@ class BadInputTest {
     QuorumConfig.Builder ok =
         QuorumConfig.builder().nodeId(1).quorumDir(dir).voters("1@127.0.0.1:1");
     ok.build();
+    assertThat(QuorumConfig.builder().nodeId(2).quorumDir(dir).voters("1@h:1").build().isVoter())
+        .as("a node outside the voter list is a broker only")
+        .isFalse();
     assertThatThrownBy(
-            () -> QuorumConfig.builder().nodeId(2).quorumDir(dir).voters("1@h:1").build())
+            () ->
+                QuorumConfig.builder()
+                    .nodeId(2)
+                    .quorumDir(dir)
+                    .voters("1@h:1")
+                    .joining(true)
+                    .build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("node 2");
     assertThatThrownBy(

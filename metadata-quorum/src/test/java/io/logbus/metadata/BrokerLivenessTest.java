@@ -74,6 +74,45 @@ class BrokerLivenessTest {
   }
 
   @Test
+  void controlledShutdownMovesLeadershipAndFencesAtOnceWithoutWaitingForTheSession()
+      throws Exception {
+    MetadataQuorum q = startSingle();
+    long[] epochs = Requests.registerBrokers(q, 3);
+    Requests.createTopic(q, "orders", 6, 3);
+    Requests.createTopic(q, "alone", 3, 1);
+    TopicImage before = q.image().topic("orders").orElseThrow();
+    long aloneLedBy1 =
+        q.image().topic("alone").orElseThrow().partitions().stream()
+            .filter(p -> p.leader() == 1)
+            .count();
+    // No clock movement: only the request can move anything.
+    int offline = q.controller().controlledShutdown(1, epochs[1]).get(30, TimeUnit.SECONDS);
+    assertThat(offline).isEqualTo((int) aloneLedBy1);
+    assertThat(fenced(q, 1)).isTrue();
+    TopicImage after = q.image().topic("orders").orElseThrow();
+    for (PartitionState old : before.partitions()) {
+      PartitionState now = after.partition(old.partition());
+      assertThat(now.isr()).doesNotContain(1);
+      if (old.leader() == 1) {
+        assertThat(now.leader()).isIn(2, 3);
+        assertThat(now.leaderEpoch()).isEqualTo(old.leaderEpoch() + 1);
+      }
+    }
+    // Asked again (a retry after a lost answer): already fenced, nothing more to move.
+    assertThat(q.controller().controlledShutdown(1, epochs[1]).get(30, TimeUnit.SECONDS))
+        .isEqualTo((int) aloneLedBy1);
+    long index = q.image().lastAppliedIndex();
+    assertError(
+        () -> q.controller().controlledShutdown(2, epochs[2] + 7).get(30, TimeUnit.SECONDS),
+        ErrorCode.STALE_BROKER_EPOCH);
+    assertError(
+        () -> q.controller().controlledShutdown(42, 1).get(30, TimeUnit.SECONDS),
+        ErrorCode.BROKER_NOT_AVAILABLE);
+    assertThat(q.linearizableImage().get(30, TimeUnit.SECONDS).lastAppliedIndex()).isEqualTo(index);
+    assertThat(fenced(q, 2)).isFalse();
+  }
+
+  @Test
   void returningBrokerIsUnfencedAndLeadsTheOfflinePartitionsItHolds() throws Exception {
     MetadataQuorum q = startSingle();
     long[] epochs = Requests.registerBrokers(q, 2);

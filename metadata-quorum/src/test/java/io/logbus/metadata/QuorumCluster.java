@@ -23,7 +23,8 @@ final class QuorumCluster implements AutoCloseable {
 
   final Path dir;
   final Map<Integer, InetSocketAddress> voters = new LinkedHashMap<>();
-  final Map<Integer, MetadataQuorum> nodes = new LinkedHashMap<>();
+  // Concurrent: benchmarks stop a node on one thread while others look for the controller.
+  final Map<Integer, MetadataQuorum> nodes = new java.util.concurrent.ConcurrentSkipListMap<>();
   private final Consumer<QuorumConfig.Builder> customizer;
 
   QuorumCluster(Path dir, int size, Consumer<QuorumConfig.Builder> customizer) {
@@ -65,7 +66,24 @@ final class QuorumCluster implements AutoCloseable {
     return q;
   }
 
+  /** Starts node {@code id}, which is not among the voters: a broker that watches the log. */
+  MetadataQuorum startWatcher(int id) {
+    if (voters.containsKey(id)) {
+      throw new IllegalArgumentException("node " + id + " is a voter");
+    }
+    return start(id);
+  }
+
+  /** Stops node {@code id} as a crash would: no leadership hand-off. */
   void stop(int id) {
+    MetadataQuorum q = nodes.remove(id);
+    if (q != null) {
+      q.crash();
+    }
+  }
+
+  /** Stops node {@code id} gracefully: a leader hands leadership to a follower first. */
+  void stopGracefully(int id) {
     MetadataQuorum q = nodes.remove(id);
     if (q != null) {
       q.close();
