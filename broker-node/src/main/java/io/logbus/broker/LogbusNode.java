@@ -3,23 +3,23 @@ package io.logbus.broker;
 import io.logbus.broker.group.CoordinatorRuntime;
 import io.logbus.broker.group.GroupServiceImpl;
 import io.logbus.group.GroupConfig;
-import io.logbus.log.PartitionLog;
 import io.logbus.metadata.Controller;
 import io.logbus.metadata.HeartbeatResult;
-import io.logbus.metadata.MetadataImage;
 import io.logbus.metadata.MetadataQuorum;
 import io.logbus.metadata.QuorumConfig;
-import io.logbus.metadata.TopicImage;
 import io.logbus.proto.ErrorCode;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -30,7 +30,10 @@ import org.slf4j.LoggerFactory;
  * gRPC) and its HTTP port, wired together. Committed metadata drives replica roles through a {@link
  * MetadataApplier}; ISR changes and producer-id blocks go to the controller. The node registers
  * itself, heartbeats (broker epoch), re-registers if its epoch goes stale, and is ready once
- * registered, unfenced and caught up with the metadata committed at its last heartbeat.
+ * registered, unfenced and caught up with the metadata committed at its last heartbeat. A node
+ * whose id is not among {@code quorum.voters} is a broker only: it follows the voters' log over
+ * their watch stream and sends its controller requests to the group from outside. {@link #close()}
+ * is a controlled shutdown.
  *
  * <p>Threads: the quorum's dispatch thread applies metadata; one scheduler thread runs registration
  * and heartbeats; the broker owns its own pools. {@link #close()} stops all of them.
@@ -50,8 +53,13 @@ public final class LogbusNode implements AutoCloseable {
   private volatile long brokerEpoch = -1;
   private volatile long requiredMetadataIndex = Long.MAX_VALUE;
   private volatile boolean fenced = true;
-  private volatile boolean orphansCleaned;
   private volatile boolean closed;
+  // Set when a graceful stop begins: no more heartbeats (one would unfence the broker again).
+  private volatile boolean stopping;
+  private volatile CompletableFuture<?> heartbeatInFlight = CompletableFuture.completedFuture(null);
+
+  /** Bound of the controlled shutdown; within deploy/local/cluster.sh's 20 s before SIGKILL. */
+  static final Duration CONTROLLED_SHUTDOWN_TIMEOUT = Duration.ofSeconds(15);
 
   private LogbusNode(BrokerConfig config, GroupConfig groupConfig) {
     this.config = config;
@@ -186,7 +194,7 @@ public final class LogbusNode implements AutoCloseable {
   }
 
   private void register() {
-    if (closed) {
+    if (closed || stopping) {
       return;
     }
     quorum
@@ -207,65 +215,83 @@ public final class LogbusNode implements AutoCloseable {
   }
 
   private void heartbeat() {
-    if (closed) {
+    if (closed || stopping) {
       return;
     }
     long epoch = brokerEpoch;
     CompletableFuture<HeartbeatResult> result =
         quorum.controller().heartbeat(config.nodeId(), epoch);
+    heartbeatInFlight = result;
     result.whenComplete(
         (ok, failure) -> {
-          if (failure != null) {
-            ErrorCode code = ErrorMapping.code(failure);
-            if (code == ErrorCode.STALE_BROKER_EPOCH || code == ErrorCode.BROKER_NOT_AVAILABLE) {
-              log.warn("{} broker epoch {} is stale; registering again", prefix, epoch);
-              brokerEpoch = -1;
-              fenced = true;
-              schedule(this::register, 0);
-              return;
+          // Whatever happens here, the loop goes on: a node whose heartbeats stopped would be
+          // fenced and never become ready again.
+          long next = config.heartbeatIntervalMs();
+          try {
+            if (failure != null) {
+              ErrorCode code = ErrorMapping.code(failure);
+              if (code == ErrorCode.STALE_BROKER_EPOCH || code == ErrorCode.BROKER_NOT_AVAILABLE) {
+                log.warn("{} broker epoch {} is stale; registering again", prefix, epoch);
+                brokerEpoch = -1;
+                fenced = true;
+                schedule(this::register, 0);
+                return;
+              }
+              log.debug("{} heartbeat failed: {}", prefix, ErrorMapping.message(failure));
+            } else {
+              fenced = ok.fenced();
+              requiredMetadataIndex = Math.min(requiredMetadataIndex, ok.metadataIndex());
             }
-            log.debug("{} heartbeat failed: {}", prefix, ErrorMapping.message(failure));
-          } else {
-            fenced = ok.fenced();
-            requiredMetadataIndex = Math.min(requiredMetadataIndex, ok.metadataIndex());
-            if (requiredMetadataIndex == Long.MAX_VALUE
-                || ok.metadataIndex() < requiredMetadataIndex) {
-              requiredMetadataIndex = ok.metadataIndex();
-            }
-            if (!orphansCleaned && ready()) {
-              orphansCleaned = true;
-              deleteOrphanReplicas(quorum.image());
-            }
+          } catch (RuntimeException e) {
+            log.error("{} handling a heartbeat answer failed", prefix, e);
           }
-          schedule(this::heartbeat, config.heartbeatIntervalMs());
+          schedule(this::heartbeat, next);
         });
   }
 
-  /** Logs on disk for topics the caught-up metadata no longer has (deleted while we were down). */
-  private void deleteOrphanReplicas(MetadataImage image) {
-    for (PartitionLog partitionLog : List.copyOf(broker.logManager().logs())) {
-      String name = partitionLog.name();
-      int dash = name.lastIndexOf('-');
-      if (dash <= 0) {
-        continue;
-      }
-      String topic = name.substring(0, dash);
-      int partition;
-      try {
-        partition = Integer.parseInt(name.substring(dash + 1));
-      } catch (NumberFormatException e) {
-        continue;
-      }
-      TopicImage t = image.topics().get(topic);
-      boolean replica =
-          t != null
-              && partition < t.partitionCount()
-              && t.partition(partition).replicas().contains(config.nodeId());
-      if (!replica) {
-        log.info("{} deleting orphan replica {}", prefix, name);
-        broker.replicaManager().stopReplica(new PartitionKey(topic, partition), true);
-      }
+  /**
+   * Kafka's controlled shutdown: asks the controller to move leadership of every partition this
+   * broker leads to another ISR member and to fence it (one committed entry), then waits until this
+   * node has applied that, so its replicas are followers before the broker stops. Heartbeats stop
+   * first and the one in flight is awaited: a heartbeat reaching the controller after the fence
+   * would unfence the broker again. Bounded by {@link #CONTROLLED_SHUTDOWN_TIMEOUT}; after that the
+   * node stops anyway (the session timeout then does the same, later).
+   */
+  private void controlledShutdown() {
+    stopping = true;
+    long epoch = brokerEpoch;
+    if (epoch < 0) {
+      return;
     }
+    long started = System.nanoTime();
+    long deadline = started + CONTROLLED_SHUTDOWN_TIMEOUT.toNanos();
+    try {
+      heartbeatInFlight.handle((x, e) -> null).get(remainingMs(deadline), TimeUnit.MILLISECONDS);
+      int offline =
+          quorum
+              .controller()
+              .controlledShutdown(config.nodeId(), epoch)
+              .get(remainingMs(deadline), TimeUnit.MILLISECONDS);
+      quorum.linearizableImage().get(remainingMs(deadline), TimeUnit.MILLISECONDS);
+      log.info(
+          "{} controlled shutdown done in {} ms: leadership moved, {} partition(s) offline until"
+              + " this node returns",
+          prefix,
+          (System.nanoTime() - started) / 1_000_000,
+          offline);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      log.warn("{} controlled shutdown interrupted; stopping anyway", prefix);
+    } catch (ExecutionException | TimeoutException e) {
+      log.warn(
+          "{} controlled shutdown did not complete ({}); stopping anyway",
+          prefix,
+          ErrorMapping.message(e.getCause() == null ? e : e.getCause()));
+    }
+  }
+
+  private static long remainingMs(long deadlineNanos) {
+    return Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000);
   }
 
   private void schedule(Runnable task, long delayMs) {
@@ -279,8 +305,12 @@ public final class LogbusNode implements AutoCloseable {
     }
   }
 
+  /** Stops the node gracefully: controlled shutdown first (bounded), then every component. */
   @Override
   public void close() {
+    if (!closed && !stopping) {
+      controlledShutdown();
+    }
     closed = true;
     heartbeats.shutdownNow();
     if (http != null) {

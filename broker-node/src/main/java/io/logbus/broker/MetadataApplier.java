@@ -1,5 +1,6 @@
 package io.logbus.broker;
 
+import io.logbus.log.PartitionLog;
 import io.logbus.metadata.MetadataImage;
 import io.logbus.metadata.MetadataListener;
 import io.logbus.metadata.PartitionState;
@@ -26,6 +27,9 @@ import org.slf4j.LoggerFactory;
  * lost, would let followers truncate acknowledged records to match it. The controller fences the
  * old incarnation in the same batch as the new registration, so once that registration is applied
  * the image already carries the new leaders and epochs.
+ *
+ * <p>When the registration is applied it first deletes orphan replicas (see {@link
+ * #deleteOrphanReplicas}).
  *
  * <p>Threads: called only on the quorum's single dispatch thread.
  */
@@ -56,6 +60,7 @@ final class MetadataApplier implements MetadataListener {
     if (!registered && isOwnRegistration(image)) {
       registered = true;
       log.info("{} registration applied; taking up replica roles", prefix);
+      deleteOrphanReplicas(image);
     }
     if (!registered) {
       lastAppliedIndex = image.lastAppliedIndex();
@@ -102,6 +107,45 @@ final class MetadataApplier implements MetadataListener {
       log.error("{} applying {} at index {} failed", prefix, record.getRecordCase(), index, e);
     }
     lastAppliedIndex = index;
+  }
+
+  /**
+   * Deletes the logs on disk of partitions this broker no longer hosts (topics deleted or moved
+   * while it was down). Runs once, here on the dispatch thread, against the image of the entry that
+   * applied this process's registration: every replica change is made on this thread, so no replica
+   * created for a later entry can be mistaken for an orphan (the cleanup used to run on the
+   * heartbeat thread against an image read before it listed the logs, and deleted replicas the
+   * dispatch thread had just created for new topics). The registration is committed after
+   * everything the previous incarnation saw, so a log absent from this image is stale.
+   */
+  private void deleteOrphanReplicas(MetadataImage image) {
+    for (PartitionLog partitionLog : List.copyOf(broker.logManager().logs())) {
+      String name = partitionLog.name();
+      int dash = name.lastIndexOf('-');
+      if (dash <= 0) {
+        continue;
+      }
+      String topic = name.substring(0, dash);
+      int partition;
+      try {
+        partition = Integer.parseInt(name.substring(dash + 1));
+      } catch (NumberFormatException e) {
+        continue;
+      }
+      TopicImage t = image.topics().get(topic);
+      boolean replica =
+          t != null
+              && partition < t.partitionCount()
+              && t.partition(partition).replicas().contains(brokerId);
+      if (!replica) {
+        log.info("{} deleting orphan replica {}", prefix, name);
+        try {
+          broker.replicaManager().stopReplica(new PartitionKey(topic, partition), true);
+        } catch (RuntimeException e) {
+          log.error("{} deleting orphan replica {} failed", prefix, name, e);
+        }
+      }
+    }
   }
 
   private boolean isOwnRegistration(MetadataImage image) {
