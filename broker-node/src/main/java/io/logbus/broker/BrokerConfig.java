@@ -37,8 +37,16 @@ public record BrokerConfig(
     Map<String, String> topicDefaults) {
 
   public static final String TOPIC_DEFAULT_PREFIX = "log.";
+  static final long DEFAULT_REPLICA_LAG_TIME_MAX_MS = 10_000L;
+  static final int DEFAULT_REPLICA_FETCH_MAX_BYTES = 1 << 20;
+  static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000L;
+  static final long DEFAULT_SESSION_TIMEOUT_MS = 6_000L;
 
   public BrokerConfig {
+    if (dataDir == null || host == null || quorumVoters == null || topicDefaults == null) {
+      throw new BrokerConfigException(
+          "data.dir, host, quorum.voters and topic defaults are required");
+    }
     if (nodeId < 0) {
       throw new BrokerConfigException("node.id must be >= 0, got " + nodeId);
     }
@@ -103,123 +111,181 @@ public record BrokerConfig(
         topicDefaults.put(key.substring(TOPIC_DEFAULT_PREFIX.length()), props.getProperty(key));
       }
     }
-    return new BrokerConfig(
-        nodeId,
-        Path.of(dataDir),
-        host,
-        port,
-        voters,
-        intValue(props, "http.port", -1),
-        longValue(props, "replica.lag.time.max.ms", 10_000L),
-        intValue(props, "replica.fetch.max.bytes", 1 << 20),
-        longValue(props, "broker.heartbeat.interval.ms", 1_000L),
-        intValue(props, "default.replication.factor", 1),
-        intValue(props, "num.partitions", 1),
-        longValue(props, "broker.session.timeout.ms", 6_000L),
-        topicDefaults);
+    return builder(nodeId, Path.of(dataDir), voters)
+        .listener(host, port)
+        .httpPort(intValue(props, "http.port", -1))
+        .replicaLagTimeMaxMs(
+            longValue(props, "replica.lag.time.max.ms", DEFAULT_REPLICA_LAG_TIME_MAX_MS))
+        .replicaFetchMaxBytes(
+            intValue(props, "replica.fetch.max.bytes", DEFAULT_REPLICA_FETCH_MAX_BYTES))
+        .timeouts(
+            longValue(props, "broker.heartbeat.interval.ms", DEFAULT_HEARTBEAT_INTERVAL_MS),
+            longValue(props, "broker.session.timeout.ms", DEFAULT_SESSION_TIMEOUT_MS))
+        .defaultReplicationFactor(intValue(props, "default.replication.factor", 1))
+        .numPartitions(intValue(props, "num.partitions", 1))
+        .topicDefaults(topicDefaults)
+        .build();
   }
 
   /** A config for tests and embedding: defaults everywhere but identity and places. */
   public static BrokerConfig of(int nodeId, Path dataDir, Map<Integer, String> voters) {
-    return new BrokerConfig(
-        nodeId,
-        dataDir,
-        "127.0.0.1",
-        0,
-        voters,
-        -1,
-        10_000L,
-        1 << 20,
-        1_000L,
-        1,
-        1,
-        6_000L,
-        Map.of());
+    return builder(nodeId, dataDir, voters).build();
   }
 
+  /** A builder with the defaults of {@link #of}; set what differs, then {@link Builder#build}. */
+  public static Builder builder(int nodeId, Path dataDir, Map<Integer, String> voters) {
+    return new Builder(nodeId, dataDir, voters);
+  }
+
+  /** A builder holding this config's values. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  // The withers below predate the builder and stay for callers outside broker-node's own code;
+  // each is one builder step.
+
   public BrokerConfig withReplicaLagTimeMaxMs(long ms) {
-    return new BrokerConfig(
-        nodeId,
-        dataDir,
-        host,
-        port,
-        quorumVoters,
-        httpPort,
-        ms,
-        replicaFetchMaxBytes,
-        heartbeatIntervalMs,
-        defaultReplicationFactor,
-        numPartitions,
-        sessionTimeoutMs,
-        topicDefaults);
+    return toBuilder().replicaLagTimeMaxMs(ms).build();
   }
 
   public BrokerConfig withTopicDefaults(Map<String, String> defaults) {
-    return new BrokerConfig(
-        nodeId,
-        dataDir,
-        host,
-        port,
-        quorumVoters,
-        httpPort,
-        replicaLagTimeMaxMs,
-        replicaFetchMaxBytes,
-        heartbeatIntervalMs,
-        defaultReplicationFactor,
-        numPartitions,
-        sessionTimeoutMs,
-        defaults);
+    return toBuilder().topicDefaults(defaults).build();
   }
 
   public BrokerConfig withHttpPort(int httpPort) {
-    return new BrokerConfig(
-        nodeId,
-        dataDir,
-        host,
-        port,
-        quorumVoters,
-        httpPort,
-        replicaLagTimeMaxMs,
-        replicaFetchMaxBytes,
-        heartbeatIntervalMs,
-        defaultReplicationFactor,
-        numPartitions,
-        sessionTimeoutMs,
-        topicDefaults);
+    return toBuilder().httpPort(httpPort).build();
   }
 
   public BrokerConfig withTimeouts(long heartbeatIntervalMs, long sessionTimeoutMs) {
-    return new BrokerConfig(
-        nodeId,
-        dataDir,
-        host,
-        port,
-        quorumVoters,
-        httpPort,
-        replicaLagTimeMaxMs,
-        replicaFetchMaxBytes,
-        heartbeatIntervalMs,
-        defaultReplicationFactor,
-        numPartitions,
-        sessionTimeoutMs,
-        topicDefaults);
+    return toBuilder().timeouts(heartbeatIntervalMs, sessionTimeoutMs).build();
   }
 
   public BrokerConfig withPort(int port) {
-    return new BrokerConfig(
-        nodeId,
-        dataDir,
-        host,
-        port,
-        quorumVoters,
-        httpPort,
-        replicaLagTimeMaxMs,
-        replicaFetchMaxBytes,
-        heartbeatIntervalMs,
-        defaultReplicationFactor,
-        numPartitions,
-        sessionTimeoutMs,
-        topicDefaults);
+    return toBuilder().port(port).build();
+  }
+
+  /**
+   * Mutable, single-threaded; {@link #build()} validates (BrokerConfigException) and copies, so a
+   * builder can be reused.
+   */
+  public static final class Builder {
+    private int nodeId;
+    private Path dataDir;
+    private String host = "127.0.0.1";
+    private int port;
+    private Map<Integer, String> quorumVoters;
+    private int httpPort = -1;
+    private long replicaLagTimeMaxMs = DEFAULT_REPLICA_LAG_TIME_MAX_MS;
+    private int replicaFetchMaxBytes = DEFAULT_REPLICA_FETCH_MAX_BYTES;
+    private long heartbeatIntervalMs = DEFAULT_HEARTBEAT_INTERVAL_MS;
+    private int defaultReplicationFactor = 1;
+    private int numPartitions = 1;
+    private long sessionTimeoutMs = DEFAULT_SESSION_TIMEOUT_MS;
+    private Map<String, String> topicDefaults = Map.of();
+
+    private Builder(int nodeId, Path dataDir, Map<Integer, String> quorumVoters) {
+      this.nodeId = nodeId;
+      this.dataDir = dataDir;
+      this.quorumVoters = quorumVoters;
+    }
+
+    private Builder(BrokerConfig c) {
+      this(c.nodeId, c.dataDir, c.quorumVoters);
+      host = c.host;
+      port = c.port;
+      httpPort = c.httpPort;
+      replicaLagTimeMaxMs = c.replicaLagTimeMaxMs;
+      replicaFetchMaxBytes = c.replicaFetchMaxBytes;
+      heartbeatIntervalMs = c.heartbeatIntervalMs;
+      defaultReplicationFactor = c.defaultReplicationFactor;
+      numPartitions = c.numPartitions;
+      sessionTimeoutMs = c.sessionTimeoutMs;
+      topicDefaults = c.topicDefaults;
+    }
+
+    public Builder nodeId(int nodeId) {
+      this.nodeId = nodeId;
+      return this;
+    }
+
+    public Builder dataDir(Path dataDir) {
+      this.dataDir = dataDir;
+      return this;
+    }
+
+    /** The client and replication listener, {@code host:port}; port 0 picks a free one. */
+    public Builder listener(String host, int port) {
+      this.host = host;
+      this.port = port;
+      return this;
+    }
+
+    public Builder port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    public Builder quorumVoters(Map<Integer, String> quorumVoters) {
+      this.quorumVoters = quorumVoters;
+      return this;
+    }
+
+    /** -1: no HTTP server; 0: any free port. */
+    public Builder httpPort(int httpPort) {
+      this.httpPort = httpPort;
+      return this;
+    }
+
+    public Builder replicaLagTimeMaxMs(long ms) {
+      this.replicaLagTimeMaxMs = ms;
+      return this;
+    }
+
+    public Builder replicaFetchMaxBytes(int bytes) {
+      this.replicaFetchMaxBytes = bytes;
+      return this;
+    }
+
+    /** broker.heartbeat.interval.ms and broker.session.timeout.ms, checked together. */
+    public Builder timeouts(long heartbeatIntervalMs, long sessionTimeoutMs) {
+      this.heartbeatIntervalMs = heartbeatIntervalMs;
+      this.sessionTimeoutMs = sessionTimeoutMs;
+      return this;
+    }
+
+    public Builder defaultReplicationFactor(int replicationFactor) {
+      this.defaultReplicationFactor = replicationFactor;
+      return this;
+    }
+
+    public Builder numPartitions(int partitions) {
+      this.numPartitions = partitions;
+      return this;
+    }
+
+    /** Topic config defaults without the {@code log.} prefix, e.g. {@code segment.bytes}. */
+    public Builder topicDefaults(Map<String, String> defaults) {
+      this.topicDefaults = defaults;
+      return this;
+    }
+
+    public BrokerConfig build() {
+      return new BrokerConfig(
+          nodeId,
+          dataDir,
+          host,
+          port,
+          quorumVoters,
+          httpPort,
+          replicaLagTimeMaxMs,
+          replicaFetchMaxBytes,
+          heartbeatIntervalMs,
+          defaultReplicationFactor,
+          numPartitions,
+          sessionTimeoutMs,
+          topicDefaults);
+    }
   }
 
   public Path logsDir() {

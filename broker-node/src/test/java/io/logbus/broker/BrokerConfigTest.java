@@ -93,4 +93,66 @@ class BrokerConfigTest {
         .isInstanceOf(BrokerConfigException.class)
         .hasMessageContaining("absent.properties");
   }
+
+  @Test
+  void builderSetsEveryFieldAndToBuilderKeepsThem() {
+    BrokerConfig built =
+        BrokerConfig.builder(4, dir, java.util.Map.of(4, "127.0.0.1:9"))
+            .listener("10.0.0.4", 7000)
+            .httpPort(7001)
+            .replicaLagTimeMaxMs(2_000)
+            .replicaFetchMaxBytes(4096)
+            .timeouts(100, 900)
+            .defaultReplicationFactor(3)
+            .numPartitions(6)
+            .topicDefaults(java.util.Map.of("segment.bytes", "1024"))
+            .build();
+    assertThat(built)
+        .isEqualTo(
+            new BrokerConfig(
+                4,
+                dir,
+                "10.0.0.4",
+                7000,
+                java.util.Map.of(4, "127.0.0.1:9"),
+                7001,
+                2_000,
+                4096,
+                100,
+                3,
+                6,
+                900,
+                java.util.Map.of("segment.bytes", "1024")));
+    assertThat(built.toBuilder().build()).isEqualTo(built);
+    assertThat(built.toBuilder().port(0).build().port()).isZero();
+    assertThat(built.withPort(0)).isEqualTo(built.toBuilder().port(0).build());
+    Properties minimal = new Properties();
+    minimal.setProperty("node.id", "4");
+    minimal.setProperty("data.dir", dir.toString());
+    assertThat(BrokerConfig.of(4, dir, java.util.Map.of()))
+        .isEqualTo(BrokerConfig.fromProperties(minimal));
+  }
+
+  @Test
+  void builderRefusesWrongValuesWhenBuilt() {
+    BrokerConfig.Builder b = BrokerConfig.builder(1, dir, java.util.Map.of());
+    assertThatThrownBy(() -> BrokerConfig.builder(-1, dir, java.util.Map.of()).build())
+        .isInstanceOf(BrokerConfigException.class)
+        .hasMessageContaining("node.id");
+    assertThatThrownBy(() -> BrokerConfig.builder(1, null, java.util.Map.of()).build())
+        .isInstanceOf(BrokerConfigException.class)
+        .hasMessageContaining("data.dir");
+    assertThatThrownBy(() -> b.timeouts(1_000, 1_000).build())
+        .isInstanceOf(BrokerConfigException.class)
+        .hasMessageContaining("broker.session.timeout.ms");
+    assertThatThrownBy(() -> b.timeouts(100, 1_000).port(70_000).build())
+        .isInstanceOf(BrokerConfigException.class)
+        .hasMessageContaining("port");
+    assertThatThrownBy(() -> b.port(0).httpPort(-2).build())
+        .isInstanceOf(BrokerConfigException.class)
+        .hasMessageContaining("http.port");
+    assertThatThrownBy(() -> b.httpPort(-1).replicaLagTimeMaxMs(0).build())
+        .isInstanceOf(BrokerConfigException.class)
+        .hasMessageContaining("replica.lag.time.max.ms");
+  }
 }

@@ -45,9 +45,10 @@ final class TestCluster implements AutoCloseable, IsrProposer, ClusterMetadata {
 
   Broker start(int id) {
     BrokerConfig config =
-        BrokerConfig.of(id, root.resolve("node-" + id), Map.of())
-            .withReplicaLagTimeMaxMs(lagMs)
-            .withTopicDefaults(topicDefaults);
+        BrokerConfig.builder(id, root.resolve("node-" + id), Map.of())
+            .replicaLagTimeMaxMs(lagMs)
+            .topicDefaults(topicDefaults)
+            .build();
     Broker broker =
         Broker.start(
             config,

@@ -64,11 +64,12 @@ public final class NodeCluster implements AutoCloseable {
     for (int id = 1; id <= nodes; id++) {
       configs.put(
           id,
-          BrokerConfig.of(id, root.resolve("node-" + id), voters)
-              .withPort(freePort())
-              .withHttpPort(freePort())
-              .withTimeouts(300, 3_000)
-              .withReplicaLagTimeMaxMs(3_000));
+          BrokerConfig.builder(id, root.resolve("node-" + id), voters)
+              .port(freePort())
+              .httpPort(freePort())
+              .timeouts(300, 3_000)
+              .replicaLagTimeMaxMs(3_000)
+              .build());
     }
     NodeCluster cluster = new NodeCluster(configs, groups);
     try {
