@@ -11,12 +11,10 @@ import io.logbus.record.RecordBatchFormat;
 import io.logbus.record.TimestampType;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.utils.internals.BufferSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -278,14 +276,7 @@ class CleanerRebuildTest {
   }
 
   Path crashCopy(Path from) throws java.io.IOException {
-    Path to = dir.resolve("crashed-" + System.nanoTime());
-    Files.createDirectories(to);
-    try (Stream<Path> files = Files.list(from)) {
-      for (Path f : (Iterable<Path>) files::iterator) {
-        Files.copy(f, to.resolve(f.getFileName()));
-      }
-    }
-    return to;
+    return CrashCopy.of(from, dir.resolve("crashed-" + System.nanoTime()));
   }
 
   /**

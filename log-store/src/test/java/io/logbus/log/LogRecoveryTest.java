@@ -14,7 +14,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
@@ -70,14 +69,7 @@ class LogRecoveryTest {
   }
 
   Path crashCopy(Path from) throws IOException {
-    Path to = tmp.resolve("crashed-" + System.nanoTime());
-    Files.createDirectories(to);
-    try (Stream<Path> files = Files.list(from)) {
-      for (Path f : (Iterable<Path>) files::iterator) {
-        Files.copy(f, to.resolve(f.getFileName()));
-      }
-    }
-    return to;
+    return CrashCopy.of(from, tmp.resolve("crashed-" + System.nanoTime()));
   }
 
   static List<Long> offsetsOf(List<Stored> stored) {

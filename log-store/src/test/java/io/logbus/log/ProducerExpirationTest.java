@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -128,13 +127,7 @@ class ProducerExpirationTest {
     log.removeExpiredProducers();
     // A crash: the files as they are, no clean-shutdown marker, producer state rebuilt from the
     // batches, which still name producer 7.
-    Path crashed = tmp.resolve("crashed-0");
-    Files.createDirectories(crashed);
-    try (Stream<Path> files = Files.list(dir)) {
-      for (Path f : (Iterable<Path>) files::iterator) {
-        Files.copy(f, crashed.resolve(f.getFileName()));
-      }
-    }
+    Path crashed = CrashCopy.of(dir, tmp.resolve("crashed-0"));
     log.close();
     open(crashed, config());
     assertThat(log.producerState().producerCount()).isZero();
