@@ -5,10 +5,12 @@ import io.logbus.proto.ErrorCode;
 import io.logbus.proto.MetadataResponse;
 import io.logbus.proto.PartitionMetadata;
 import io.logbus.proto.TopicMetadata;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * An immutable snapshot of one Metadata answer: brokers, topics, partition leaders and epochs. Safe
@@ -19,6 +21,9 @@ public final class Cluster {
   private final Map<String, TopicMetadata> topics;
   private final int controllerId;
   private final long fetchedAtMs;
+
+  /** availablePartitions per topic, computed once per snapshot (the partitioner asks per batch). */
+  private final Map<String, List<Integer>> available = new ConcurrentHashMap<>();
 
   private Cluster(
       Map<Integer, BrokerInfo> brokers,
@@ -90,10 +95,18 @@ public final class Cluster {
     if (t == null) {
       return List.of();
     }
-    return t.getPartitionsList().stream()
-        .filter(p -> p.getLeader() >= 0 && brokers.containsKey(p.getLeader()))
-        .map(PartitionMetadata::getPartition)
-        .toList();
+    // The snapshot is immutable, so the answer is too; a metadata change brings a new Cluster.
+    return available.computeIfAbsent(topic, k -> computeAvailable(t));
+  }
+
+  private List<Integer> computeAvailable(TopicMetadata t) {
+    List<Integer> result = new ArrayList<>();
+    for (PartitionMetadata p : t.getPartitionsList()) {
+      if (p.getLeader() >= 0 && brokers.containsKey(p.getLeader())) {
+        result.add(p.getPartition());
+      }
+    }
+    return List.copyOf(result);
   }
 
   /** The leader's address, empty if the partition is offline or the leader is not listed. */

@@ -11,12 +11,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Per-partition queues of {@link ProducerBatch}es. Application threads append to the last batch of
  * a partition (or open a new one); the I/O thread takes ready batches from the front: full ones,
  * ones older than linger.ms, or any while a flush or close is in progress or memory is exhausted.
- * Each deque is guarded by its own monitor.
+ * Each deque is guarded by its own monitor, held only for short steps: a new batch (whose builder
+ * allocates batch.size bytes) is allocated outside it, as Kafka's accumulator does.
  */
 final class RecordAccumulator {
   /** Upper bound of a record's framing in a v2 batch: varints and attributes. */
@@ -31,6 +33,13 @@ final class RecordAccumulator {
   private final Set<ProducerBatch> incomplete = ConcurrentHashMap.newKeySet();
   private final AtomicInteger flushes = new AtomicInteger();
   private volatile boolean closing;
+
+  /**
+   * No batch still queued was created before this (Long.MAX_VALUE: none queued), so {@link #expire}
+   * skips its pass over every deque until the delivery timeout could have passed. A lower bound:
+   * batches sent since the last pass may still count here, which only costs one more pass.
+   */
+  private final AtomicLong oldestQueuedMs = new AtomicLong(Long.MAX_VALUE);
 
   RecordAccumulator(
       int batchSize, long lingerMs, CompressionType compression, BufferPool pool, Clock clock) {
@@ -73,13 +82,24 @@ final class RecordAccumulator {
           && last.tryAppend(timestamp, key, value, headers, thunk, estimate, batchSize)) {
         return new AppendResult(false, last.isFull());
       }
-      ProducerBatch batch = new ProducerBatch(tp, compression, clock.millis(), batchSize);
-      if (!batch.tryAppend(timestamp, key, value, headers, thunk, estimate, batchSize)) {
+    }
+    // Allocate outside the lock: the I/O thread's ready/poll/expire and other appenders of this
+    // partition need not wait behind a batch.size allocation.
+    ProducerBatch fresh = new ProducerBatch(tp, compression, clock.millis(), batchSize);
+    synchronized (dq) {
+      ProducerBatch last = dq.peekLast();
+      // Another thread may have opened a batch meanwhile: use it, and drop ours unused.
+      if (last != null
+          && last.tryAppend(timestamp, key, value, headers, thunk, estimate, batchSize)) {
+        return new AppendResult(false, last.isFull());
+      }
+      if (!fresh.tryAppend(timestamp, key, value, headers, thunk, estimate, batchSize)) {
         throw new IllegalStateException(tp + ": first record did not fit an empty batch");
       }
-      dq.addLast(batch);
-      incomplete.add(batch);
-      return new AppendResult(last != null, batch.isFull());
+      dq.addLast(fresh);
+      incomplete.add(fresh);
+      oldestQueuedMs.accumulateAndGet(fresh.createdMs, Math::min);
+      return new AppendResult(last != null, fresh.isFull());
     }
   }
 
@@ -168,7 +188,15 @@ final class RecordAccumulator {
 
   /** Removes and returns unsent batches older than the delivery timeout. */
   List<ProducerBatch> expire(long nowMs, long deliveryTimeoutMs) {
+    long oldest = oldestQueuedMs.get();
+    if (oldest == Long.MAX_VALUE || nowMs - oldest < deliveryTimeoutMs) {
+      return List.of();
+    }
+    // Reset before the pass: an append racing with it lowers the bound again itself, and every
+    // batch queued before the reset is seen by the pass below.
+    oldestQueuedMs.set(Long.MAX_VALUE);
     List<ProducerBatch> expired = new ArrayList<>();
+    long remainingOldest = Long.MAX_VALUE;
     for (Deque<ProducerBatch> dq : queues.values()) {
       synchronized (dq) {
         while (!dq.isEmpty() && nowMs - dq.peekFirst().createdMs >= deliveryTimeoutMs) {
@@ -176,8 +204,12 @@ final class RecordAccumulator {
           b.closeForAppends();
           expired.add(b);
         }
+        for (ProducerBatch b : dq) {
+          remainingOldest = Math.min(remainingOldest, b.createdMs);
+        }
       }
     }
+    oldestQueuedMs.accumulateAndGet(remainingOldest, Math::min);
     return expired;
   }
 
