@@ -394,10 +394,10 @@ public final class LogbusConsumer implements AutoCloseable {
     long bound =
         untilDone ? deadline : Math.min(deadline, clock.millis() + config.requestTimeoutMs());
     if (!earliest.isEmpty()) {
-      applyPositions(lister.tryListOffsets(earliest, -2, bound));
+      applyPositions(lister.tryListOffsets(earliest, -2, bound, subscribed()));
     }
     if (!latest.isEmpty()) {
-      applyPositions(lister.tryListOffsets(latest, -1, bound));
+      applyPositions(lister.tryListOffsets(latest, -1, bound, subscribed()));
     }
   }
 
@@ -413,7 +413,7 @@ public final class LogbusConsumer implements AutoCloseable {
   private Map<TopicPartition, Long> listOffsets(
       Collection<TopicPartition> partitions, long timestamp, long deadline) {
     ensureOpen();
-    Map<TopicPartition, Long> out = lister.tryListOffsets(partitions, timestamp, deadline);
+    Map<TopicPartition, Long> out = lister.tryListOffsets(partitions, timestamp, deadline, false);
     if (out.size() < partitions.size()) {
       throw new ClientTimeoutException(
           "could not list offsets of "

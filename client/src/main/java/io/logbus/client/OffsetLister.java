@@ -37,9 +37,15 @@ final class OffsetLister {
     this.prefix = prefix;
   }
 
-  /** Asks leaders until every partition has an answer or the deadline passes; partial result. */
+  /**
+   * Asks leaders until every partition has an answer or the deadline passes; partial result.
+   *
+   * @param topicsMayLag the partitions came from the group coordinator, so their topics exist even
+   *     if this client's metadata (from a broker that has not applied them yet) does not show them:
+   *     wait for it instead of failing with UNKNOWN_TOPIC
+   */
   Map<TopicPartition, Long> tryListOffsets(
-      Collection<TopicPartition> partitions, long timestamp, long deadline) {
+      Collection<TopicPartition> partitions, long timestamp, long deadline, boolean topicsMayLag) {
     Map<TopicPartition, Long> out = new HashMap<>();
     while (true) {
       Cluster cluster = metadata.refreshQuietly();
@@ -49,7 +55,11 @@ final class OffsetLister {
           continue;
         }
         if (cluster.fetchedAtMs() > 0 && !cluster.hasTopic(tp.topic())) {
-          throw ApiException.of(ErrorCode.UNKNOWN_TOPIC, "", tp.topic());
+          if (!topicsMayLag) {
+            throw ApiException.of(ErrorCode.UNKNOWN_TOPIC, "", tp.topic());
+          }
+          metadata.invalidate();
+          continue;
         }
         var leader = cluster.leader(tp);
         if (leader.isEmpty()) {
