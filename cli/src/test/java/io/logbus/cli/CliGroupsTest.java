@@ -157,24 +157,30 @@ class CliGroupsTest {
     return m;
   }
 
-  @Test
-  void resetToLatestCommitsTheLogEndAndDescribeShowsLagZero() throws IOException {
-    topicWith("latest", 3, 30);
-    reset("g-latest", "latest", "--to-latest");
-    JsonNode d = describe("g-latest");
-    assertThat(d.get("group").asText()).isEqualTo("g-latest");
+  /** describe --output json: no members, every partition committed at its log end (lag 0). */
+  private void assertEmptyGroupCommittedEverything(
+      String group, String topic, int partitions, long records) throws IOException {
+    JsonNode d = describe(group);
+    assertThat(d.get("group").asText()).isEqualTo(group);
     assertThat(d.get("state").asText()).isEqualTo("EMPTY");
     assertThat(d.get("members").asInt()).isZero();
-    assertThat(d.get("partitions")).hasSize(3);
+    assertThat(d.get("partitions")).hasSize(partitions);
     long committed = 0;
     for (JsonNode p : d.get("partitions")) {
-      assertThat(p.get("topic").asText()).isEqualTo("latest");
+      assertThat(p.get("topic").asText()).isEqualTo(topic);
       assertThat(p.get("lag").asLong()).isZero();
       assertThat(p.get("currentOffset").asLong()).isEqualTo(p.get("logEndOffset").asLong());
       assertThat(p.get("memberId").asText()).isEmpty();
       committed += p.get("currentOffset").asLong();
     }
-    assertThat(committed).isEqualTo(30);
+    assertThat(committed).isEqualTo(records);
+  }
+
+  @Test
+  void resetToLatestCommitsTheLogEndAndDescribeShowsLagZero() throws IOException {
+    topicWith("latest", 3, 30);
+    reset("g-latest", "latest", "--to-latest");
+    assertEmptyGroupCommittedEverything("g-latest", "latest", 3, 30);
   }
 
   @Test
@@ -323,19 +329,7 @@ class CliGroupsTest {
     topicWith("lag", 3, 30);
     assertThat(consumeAsGroup("lag", "g-lag", 30))
         .containsExactlyInAnyOrderElementsOf(values(0, 30));
-    JsonNode d = describe("g-lag");
-    assertThat(d.get("group").asText()).isEqualTo("g-lag");
-    assertThat(d.get("state").asText()).isEqualTo("EMPTY");
-    assertThat(d.get("members").asInt()).isZero();
-    assertThat(d.get("partitions")).hasSize(3);
-    long committed = 0;
-    for (JsonNode p : d.get("partitions")) {
-      assertThat(p.get("topic").asText()).isEqualTo("lag");
-      assertThat(p.get("lag").asLong()).isZero();
-      assertThat(p.get("currentOffset").asLong()).isEqualTo(p.get("logEndOffset").asLong());
-      committed += p.get("currentOffset").asLong();
-    }
-    assertThat(committed).isEqualTo(30);
+    assertEmptyGroupCommittedEverything("g-lag", "lag", 3, 30);
   }
 
   @Test

@@ -53,7 +53,9 @@ class ClusterScriptArgumentsTest {
 
   @Test
   void nonNumericNodeCountIsRefused() throws Exception {
-    assertThat(script("up", "three").err()).contains("must be odd");
+    Run r = script("up", "three");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("node count").contains("'three'");
   }
 
   @Test
