@@ -165,10 +165,13 @@ final class ConsumerCoordinator implements AutoCloseable {
       } else {
         Map<TopicPartition, Long> committed =
             committer.committed(work.assign(), clock.millis() + config.defaultApiTimeoutMs());
-        log.info("{} assigned {} (committed {})", prefix, work.assign(), committed);
-        partitions.add(work.assign(), committed);
-        membership.assigned(work.assign(), clock.millis());
-        listenerError = first(listenerError, () -> listener.onPartitionsAssigned(work.assign()));
+        // Claim before fetching: the target may have shrunk while the offsets were fetched.
+        Set<TopicPartition> taken = membership.assigned(work.assign(), clock.millis());
+        if (!taken.isEmpty()) {
+          log.info("{} assigned {} (committed {})", prefix, taken, committed);
+          partitions.add(taken, committed);
+          listenerError = first(listenerError, () -> listener.onPartitionsAssigned(taken));
+        }
       }
     }
     return listenerError;
@@ -233,7 +236,7 @@ final class ConsumerCoordinator implements AutoCloseable {
         commitBeforeRelease();
       }
     }
-    partitions.remove(partitions.positions().keySet());
+    partitions.remove(owned);
     membership.leave().ifPresent(request -> sendLeave(request, leaveTimeoutMs));
     listener = NO_LISTENER;
     if (listenerError != null) {

@@ -2,14 +2,12 @@ package io.logbus.client;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.logbus.proto.BrokerInfo;
 import io.logbus.proto.ErrorCode;
 import io.logbus.proto.FindCoordinatorRequest;
 import io.logbus.proto.FindCoordinatorResponse;
 import io.logbus.proto.GroupServiceGrpc;
 import io.logbus.proto.GroupServiceGrpc.GroupServiceBlockingStub;
 import java.time.Clock;
-import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -74,13 +72,7 @@ final class CoordinatorClient {
     if (known != null) {
       return Optional.of(known);
     }
-    Set<HostPort> candidates = new LinkedHashSet<>();
-    for (BrokerInfo b : metadata.current().brokers().values()) {
-      if (!b.getFenced()) {
-        candidates.add(new HostPort(b.getHost(), b.getPort()));
-      }
-    }
-    candidates.addAll(metadata.bootstrap());
+    Set<HostPort> candidates = metadata.addresses();
     StatusRuntimeException unreachable = null;
     for (HostPort address : candidates) {
       FindCoordinatorResponse r;

@@ -4,7 +4,6 @@ import io.grpc.StatusRuntimeException;
 import io.logbus.proto.ConsumerGroupHeartbeatResponse;
 import java.time.Clock;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,10 +76,7 @@ final class GroupHeartbeater implements AutoCloseable {
     }
     try {
       ConsumerGroupHeartbeatResponse r =
-          coordinators
-              .stub(coordinator.get())
-              .withDeadlineAfter(requestTimeoutMs, TimeUnit.MILLISECONDS)
-              .consumerGroupHeartbeat(hb.request());
+          coordinators.stub(coordinator.get()).consumerGroupHeartbeat(hb.request());
       coordinators.onRetriable(group, r.getError());
       membership.onResponse(hb, r, clock.millis());
     } catch (StatusRuntimeException e) {

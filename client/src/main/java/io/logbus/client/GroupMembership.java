@@ -167,14 +167,22 @@ final class GroupMembership {
     settle(nowMs);
   }
 
-  /** The application started using the partitions (positions set, onPartitionsAssigned ran). */
-  synchronized void assigned(Collection<TopicPartition> partitions, long nowMs) {
+  /**
+   * The application is about to fetch these partitions: takes those still in the target as owned
+   * and returns them; the application must fetch only those. The check and the claim are one step
+   * because a heartbeat that does not list a partition the coordinator has revoked releases it to
+   * another member: a partition dropped from the target since {@link #pending} must not be fetched.
+   */
+  synchronized Set<TopicPartition> assigned(Collection<TopicPartition> partitions, long nowMs) {
+    Set<TopicPartition> taken = new TreeSet<>();
     for (TopicPartition tp : partitions) {
       if (target.contains(tp)) {
         owned.add(tp);
+        taken.add(tp);
       }
     }
     settle(nowMs);
+    return java.util.Collections.unmodifiableSet(taken);
   }
 
   /** The application dropped what it owned after a fence (onPartitionsLost ran): rejoin. */

@@ -6,7 +6,6 @@ import io.logbus.proto.AdminServiceGrpc;
 import io.logbus.proto.AdminServiceGrpc.AdminServiceBlockingStub;
 import io.logbus.proto.AlterConfigsRequest;
 import io.logbus.proto.AlterConfigsResponse;
-import io.logbus.proto.BrokerInfo;
 import io.logbus.proto.BrokerState;
 import io.logbus.proto.CreatePartitionsRequest;
 import io.logbus.proto.CreateTopicsRequest;
@@ -27,7 +26,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -313,13 +311,7 @@ public final class LogbusAdmin implements AutoCloseable {
     long deadline = clock.millis() + config.apiTimeoutMs();
     RuntimeException last = null;
     while (true) {
-      Set<HostPort> candidates = new LinkedHashSet<>();
-      for (BrokerInfo b : metadata.current().brokers().values()) {
-        if (!b.getFenced()) {
-          candidates.add(new HostPort(b.getHost(), b.getPort()));
-        }
-      }
-      candidates.addAll(config.bootstrapServers());
+      Set<HostPort> candidates = metadata.addresses();
       boolean anyAnswered = false;
       for (HostPort address : candidates) {
         try {

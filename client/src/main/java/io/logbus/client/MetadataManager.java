@@ -58,6 +58,18 @@ final class MetadataManager {
     return bootstrap;
   }
 
+  /** Where to ask something any broker answers: the live brokers known, then the bootstrap list. */
+  Set<HostPort> addresses() {
+    Set<HostPort> out = new LinkedHashSet<>();
+    for (BrokerInfo b : current.brokers().values()) {
+      if (!b.getFenced()) {
+        out.add(new HostPort(b.getHost(), b.getPort()));
+      }
+    }
+    out.addAll(bootstrap);
+    return out;
+  }
+
   /** Marks the view stale: the next {@link #refreshIfNeeded()} asks a broker. */
   void invalidate() {
     stale = true;
@@ -103,13 +115,7 @@ final class MetadataManager {
    * @throws BrokerUnavailableException naming every address tried when none answers
    */
   synchronized Cluster refresh() {
-    Set<HostPort> candidates = new LinkedHashSet<>();
-    for (BrokerInfo b : current.brokers().values()) {
-      if (!b.getFenced()) {
-        candidates.add(new HostPort(b.getHost(), b.getPort()));
-      }
-    }
-    candidates.addAll(bootstrap);
+    Set<HostPort> candidates = addresses();
     StatusRuntimeException last = null;
     List<HostPort> tried = new ArrayList<>();
     for (HostPort address : candidates) {

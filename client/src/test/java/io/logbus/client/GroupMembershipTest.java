@@ -86,6 +86,18 @@ class GroupMembershipTest {
   }
 
   @Test
+  void partitionsRevokedWhileTheApplicationPreparedThemAreNotTaken() {
+    m.subscribe(List.of("t"), 0);
+    m.onResponse(m.startHeartbeat(), answer(1, 1000, 0, 1, 2), 0);
+    Set<TopicPartition> toAssign = m.pending().assign();
+    // The coordinator takes 1 and 2 back before the application claimed them.
+    m.onResponse(m.startHeartbeat(), answer(1, 1000, 0), 10);
+    assertThat(m.assigned(toAssign, 20)).containsExactly(tp(0));
+    assertThat(m.state()).isEqualTo(State.STABLE);
+    assertThat(owned(m.startHeartbeat())).containsExactly(tp(0));
+  }
+
+  @Test
   void heartbeatsFollowTheIntervalTheCoordinatorSends() {
     joinOwning01();
     m.onResponse(m.startHeartbeat(), answer(1, 3000, 0, 1), 10_000);
