@@ -320,32 +320,37 @@ class BrokerServiceTest {
     assertThat(reported).hasSize(1);
   }
 
+  /** A produce stream to broker 1: answers go to {@code answers}, its end to {@code ended}. */
+  private StreamObserver<ProduceRequest> openProduceStream(
+      BlockingQueue<ProduceResponse> answers, CompletableFuture<Void> ended) {
+    return cluster
+        .async(1)
+        .produceStream(
+            new StreamObserver<>() {
+              @Override
+              public void onNext(ProduceResponse value) {
+                answers.add(value);
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                ended.completeExceptionally(t);
+              }
+
+              @Override
+              public void onCompleted() {
+                ended.complete(null);
+              }
+            });
+  }
+
   @Test
   void produceStreamReadsNoMoreThanItsWindowWhileAnswersAreOwed() throws Exception {
     // The follower is gone but still in the ISR: acks=all answers wait for the HW.
     cluster.kill(2);
     BlockingQueue<ProduceResponse> answers = new LinkedBlockingQueue<>();
     CompletableFuture<Void> ended = new CompletableFuture<>();
-    StreamObserver<ProduceRequest> requests =
-        cluster
-            .async(1)
-            .produceStream(
-                new StreamObserver<>() {
-                  @Override
-                  public void onNext(ProduceResponse value) {
-                    answers.add(value);
-                  }
-
-                  @Override
-                  public void onError(Throwable t) {
-                    ended.completeExceptionally(t);
-                  }
-
-                  @Override
-                  public void onCompleted() {
-                    ended.complete(null);
-                  }
-                });
+    StreamObserver<ProduceRequest> requests = openProduceStream(answers, ended);
     int total = ProduceStreamSession.MAX_IN_FLIGHT * 3;
     for (int i = 0; i < total; i++) {
       requests.onNext(
@@ -374,26 +379,7 @@ class BrokerServiceTest {
   void produceStreamAnswersEachRequestByCorrelationAndSurvivesABadOne() throws Exception {
     BlockingQueue<ProduceResponse> answers = new LinkedBlockingQueue<>();
     CompletableFuture<Void> ended = new CompletableFuture<>();
-    StreamObserver<ProduceRequest> requests =
-        cluster
-            .async(1)
-            .produceStream(
-                new StreamObserver<>() {
-                  @Override
-                  public void onNext(ProduceResponse value) {
-                    answers.add(value);
-                  }
-
-                  @Override
-                  public void onError(Throwable t) {
-                    ended.completeExceptionally(t);
-                  }
-
-                  @Override
-                  public void onCompleted() {
-                    ended.complete(null);
-                  }
-                });
+    StreamObserver<ProduceRequest> requests = openProduceStream(answers, ended);
     requests.onNext(
         produce(TOPIC, 0, 7, batch("bad acks")).toBuilder().setCorrelationId(1).build());
     requests.onNext(produce(TOPIC, 0, -1, batch("good")).toBuilder().setCorrelationId(2).build());

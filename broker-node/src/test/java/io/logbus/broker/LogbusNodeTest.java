@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.logbus.broker.testing.NodeCluster;
 import io.logbus.proto.AdminServiceGrpc;
 import io.logbus.proto.BrokerServiceGrpc;
@@ -31,9 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -49,11 +45,9 @@ class LogbusNodeTest {
 
   @TempDir Path dir;
   private NodeCluster cluster;
-  private final Map<Integer, ManagedChannel> channels = new HashMap<>();
 
   @AfterEach
   void stop() {
-    channels.values().forEach(ManagedChannel::shutdownNow);
     if (cluster != null) {
       cluster.close();
     }
@@ -63,19 +57,10 @@ class LogbusNodeTest {
     cluster = NodeCluster.start(dir, 3);
   }
 
-  private ManagedChannel channel(int id) {
-    return channels.computeIfAbsent(
-        id,
-        i ->
-            NettyChannelBuilder.forAddress("127.0.0.1", cluster.node(i).port())
-                .usePlaintext()
-                .build());
-  }
-
   /** The partition as {@code askNode} sees it; an empty one while its metadata lags behind. */
   private PartitionMetadata partition(int askNode) {
     var topic =
-        BrokerServiceGrpc.newBlockingStub(channel(askNode))
+        BrokerServiceGrpc.newBlockingStub(cluster.channel(askNode))
             .metadata(MetadataRequest.newBuilder().addTopics(TOPIC).build())
             .getTopics(0);
     return topic.getPartitionsCount() == 0
@@ -84,7 +69,7 @@ class LogbusNodeTest {
   }
 
   private PartitionProduceResult send(int node, String value) {
-    return BrokerServiceGrpc.newBlockingStub(channel(node))
+    return BrokerServiceGrpc.newBlockingStub(cluster.channel(node))
         .withDeadlineAfter(20, TimeUnit.SECONDS)
         .produce(produce(TOPIC, 0, -1, batch(value)))
         .getPartitions(0);
@@ -95,7 +80,7 @@ class LogbusNodeTest {
     long offset = 0;
     while (offset < end) {
       ByteBuffer records =
-          BrokerServiceGrpc.newBlockingStub(channel(node))
+          BrokerServiceGrpc.newBlockingStub(cluster.channel(node))
               .fetch(
                   FetchRequest.newBuilder()
                       .addPartitions(
@@ -120,7 +105,7 @@ class LogbusNodeTest {
   @Test
   void metadataDrivesReplicationFailoverAndDeletion() throws Exception {
     startCluster();
-    var admin = AdminServiceGrpc.newBlockingStub(channel(1));
+    var admin = AdminServiceGrpc.newBlockingStub(cluster.channel(1));
     var created =
         admin.createTopics(
             CreateTopicsRequest.newBuilder()
@@ -193,7 +178,6 @@ class LogbusNodeTest {
     assertThat(described.getTopics(0).getPartitions(0).getLogEndOffset()).isEqualTo(10);
 
     cluster.kill(leader);
-    channels.remove(leader).shutdownNow();
     int survivor = leader == 1 ? 2 : 1;
     await()
         .atMost(Duration.ofSeconds(60))
@@ -214,14 +198,14 @@ class LogbusNodeTest {
     assertThat(readAll(newLeader, acked.size())).isEqualTo(acked);
 
     var clusterView =
-        AdminServiceGrpc.newBlockingStub(channel(survivor))
+        AdminServiceGrpc.newBlockingStub(cluster.channel(survivor))
             .describeCluster(DescribeClusterRequest.getDefaultInstance());
     assertThat(clusterView.getBrokersCount()).isEqualTo(3);
     await()
         .atMost(Duration.ofSeconds(30))
         .until(
             () ->
-                AdminServiceGrpc.newBlockingStub(channel(survivor))
+                AdminServiceGrpc.newBlockingStub(cluster.channel(survivor))
                         .describeCluster(DescribeClusterRequest.getDefaultInstance())
                         .getQuorumLeader()
                     == cluster.controllerId());
@@ -259,7 +243,7 @@ class LogbusNodeTest {
     assertThat(ready.statusCode()).isEqualTo(200);
 
     var deleted =
-        AdminServiceGrpc.newBlockingStub(channel(survivor))
+        AdminServiceGrpc.newBlockingStub(cluster.channel(survivor))
             .deleteTopics(DeleteTopicsRequest.newBuilder().addNames(TOPIC).build());
     assertThat(deleted.getTopics(0).getError()).isEqualTo(ErrorCode.NONE);
     assertThat(cluster.nodes()).hasSize(3);

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.logbus.broker.LogbusNode;
 import io.logbus.broker.testing.NodeCluster;
 import io.logbus.group.GroupConfig;
@@ -68,11 +66,9 @@ class GroupServiceClusterTest {
 
   @TempDir Path dir;
   private NodeCluster cluster;
-  private final Map<Integer, ManagedChannel> channels = new HashMap<>();
 
   @AfterEach
   void stop() {
-    channels.values().forEach(ManagedChannel::shutdownNow);
     if (cluster != null) {
       cluster.close();
     }
@@ -82,22 +78,14 @@ class GroupServiceClusterTest {
     cluster = NodeCluster.start(dir, 3, GroupConfig.defaults().withOffsetsTopicPartitions(3));
   }
 
-  private ManagedChannel channel(int id) {
-    return channels.computeIfAbsent(
-        id,
-        i ->
-            NettyChannelBuilder.forAddress("127.0.0.1", cluster.node(i).port())
-                .usePlaintext()
-                .build());
-  }
-
   private GroupServiceGrpc.GroupServiceBlockingStub groups(int node) {
-    return GroupServiceGrpc.newBlockingStub(channel(node)).withDeadlineAfter(20, TimeUnit.SECONDS);
+    return GroupServiceGrpc.newBlockingStub(cluster.channel(node))
+        .withDeadlineAfter(20, TimeUnit.SECONDS);
   }
 
   private void createTopic(int partitions) {
     var created =
-        AdminServiceGrpc.newBlockingStub(channel(1))
+        AdminServiceGrpc.newBlockingStub(cluster.channel(1))
             .createTopics(
                 CreateTopicsRequest.newBuilder()
                     .addTopics(
@@ -365,7 +353,6 @@ class GroupServiceClusterTest {
     }
     assertThat(commit(coordinator, m, offsets).getError()).isEqualTo(ErrorCode.NONE);
 
-    channels.remove(coordinator).shutdownNow();
     cluster.kill(coordinator);
     int survivor = cluster.nodes().iterator().next().id();
     AtomicReference<Integer> next = new AtomicReference<>();
@@ -414,7 +401,7 @@ class GroupServiceClusterTest {
         .until(
             () -> {
               List<PartitionMetadata> ps =
-                  BrokerServiceGrpc.newBlockingStub(channel(1))
+                  BrokerServiceGrpc.newBlockingStub(cluster.channel(1))
                       .metadata(MetadataRequest.newBuilder().addTopics(TOPIC).build())
                       .getTopics(0)
                       .getPartitionsList();
@@ -434,7 +421,7 @@ class GroupServiceClusterTest {
           .ignoreExceptions()
           .until(
               () ->
-                  BrokerServiceGrpc.newBlockingStub(channel(leaders.get(partition)))
+                  BrokerServiceGrpc.newBlockingStub(cluster.channel(leaders.get(partition)))
                           .withDeadlineAfter(10, TimeUnit.SECONDS)
                           .produce(
                               ProduceRequest.newBuilder()

@@ -3,8 +3,6 @@ package io.logbus.broker.group;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.logbus.broker.LogbusNode;
 import io.logbus.broker.testing.NodeCluster;
 import io.logbus.group.GroupConfig;
@@ -56,27 +54,17 @@ class OffsetsTopicCompactionTest {
 
   @TempDir Path dir;
   private NodeCluster cluster;
-  private final Map<Integer, ManagedChannel> channels = new HashMap<>();
 
   @AfterEach
   void stop() {
-    channels.values().forEach(ManagedChannel::shutdownNow);
     if (cluster != null) {
       cluster.close();
     }
   }
 
-  private ManagedChannel channel(int id) {
-    return channels.computeIfAbsent(
-        id,
-        i ->
-            NettyChannelBuilder.forAddress("127.0.0.1", cluster.node(i).port())
-                .usePlaintext()
-                .build());
-  }
-
   private GroupServiceGrpc.GroupServiceBlockingStub groups(int node) {
-    return GroupServiceGrpc.newBlockingStub(channel(node)).withDeadlineAfter(20, TimeUnit.SECONDS);
+    return GroupServiceGrpc.newBlockingStub(cluster.channel(node))
+        .withDeadlineAfter(20, TimeUnit.SECONDS);
   }
 
   /** Asks {@code node} until a coordinator is named and has loaded the group's partition. */
@@ -174,7 +162,7 @@ class OffsetsTopicCompactionTest {
 
     // Small segments for the offsets topic, on every live replica, through AlterConfigs.
     var altered =
-        AdminServiceGrpc.newBlockingStub(channel(1))
+        AdminServiceGrpc.newBlockingStub(cluster.channel(1))
             .alterConfigs(
                 AlterConfigsRequest.newBuilder()
                     .setTopic(GroupConfig.OFFSETS_TOPIC)
@@ -218,7 +206,6 @@ class OffsetsTopicCompactionTest {
     }
 
     cluster.kill(coordinator);
-    channels.remove(coordinator).shutdownNow();
     int survivor = cluster.nodes().iterator().next().id();
     int next = coordinator(survivor, coordinator);
     Map<TopicPartition, Long> offsets = new HashMap<>();

@@ -2,6 +2,8 @@ package io.logbus.broker.testing;
 
 import static org.awaitility.Awaitility.await;
 
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.logbus.broker.BrokerConfig;
 import io.logbus.broker.LogbusNode;
 import io.logbus.group.GroupConfig;
@@ -37,6 +39,7 @@ public final class NodeCluster implements AutoCloseable {
   private final Map<Integer, BrokerConfig> configs;
   private final GroupConfig groups;
   private final Map<Integer, LogbusNode> running = new TreeMap<>();
+  private final Map<Integer, ManagedChannel> channels = new TreeMap<>();
 
   private NodeCluster(Map<Integer, BrokerConfig> configs, GroupConfig groups) {
     this.configs = configs;
@@ -106,9 +109,23 @@ public final class NodeCluster implements AutoCloseable {
     return List.copyOf(running.values());
   }
 
+  /**
+   * A plaintext gRPC channel to running node {@code id}'s client port, made once and shut down by
+   * {@link #kill} and {@link #close}.
+   */
+  public ManagedChannel channel(int id) {
+    int port = node(id).port();
+    return channels.computeIfAbsent(
+        id, i -> NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build());
+  }
+
   /** Stops node {@code id} now; its data directory stays for {@link #restart}. */
   public void kill(int id) {
     node(id);
+    ManagedChannel channel = channels.remove(id);
+    if (channel != null) {
+      channel.shutdownNow();
+    }
     running.remove(id).close();
   }
 
@@ -148,6 +165,8 @@ public final class NodeCluster implements AutoCloseable {
   /** Stops every running node; each is closed even if another's close fails. */
   @Override
   public void close() {
+    channels.values().forEach(ManagedChannel::shutdownNow);
+    channels.clear();
     List<RuntimeException> failures = new ArrayList<>();
     for (LogbusNode node : List.copyOf(running.values())) {
       try {
