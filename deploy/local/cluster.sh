@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Local logbus cluster on 127.0.0.1: one background JVM per node.
 #
-#   cluster.sh up [N]     write configs, start N nodes (odd, default 3), wait until ready, print status
+#   cluster.sh up [N]     write configs, start N nodes (default $LOGBUS_NODES, else 3), wait until
+#                         ready, print status
 #   cluster.sh down       stop every node: SIGTERM, then SIGKILL after LOGBUS_STOP_SECONDS (20)
 #   cluster.sh status     process state per node, then `logbus cluster status`
 #   cluster.sh kill I     SIGKILL node I (a crash)
@@ -11,6 +12,9 @@
 #   cluster.sh logs I     print node I's log (add -f to follow)
 #
 # Environment:
+#   LOGBUS_NODES      node count of `up` when N is not given (default 3)
+#   LOGBUS_VOTERS     how many of them (nodes 1..V) form the metadata quorum (odd, default: all
+#                     nodes when their count is odd); the others are brokers only
 #   LOGBUS_HOME       data folder (default ./.logbus): configs, data, logs and PIDs of this cluster
 #   LOGBUS_PORT_BASE  node i gets client port BASE+i, quorum BASE+100+i, HTTP BASE+200+i
 #                     (default 19090: 19091.., 19191.., 19291..)
@@ -33,13 +37,15 @@ wait_seconds="${LOGBUS_WAIT_SECONDS:-120}"
 node_opts="${LOGBUS_NODE_OPTS:--Xms256m -Xmx1g}"
 
 die() { echo "cluster.sh: $*" >&2; exit 1; }
-usage() { sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 # The cluster's size and port base are fixed at `up` and remembered in $home/cluster.env.
 load_env() {
   if [ -f "$home/cluster.env" ]; then
     # shellcheck disable=SC1091
     . "$home/cluster.env"
+    # Clusters written before LOGBUS_VOTERS existed: every node is a voter.
+    voters="${voters:-$nodes}"
   else
     die "no cluster in $home (run: cluster.sh up)"
   fi
@@ -79,17 +85,19 @@ build_if_missing() {
   fi
 }
 
+# Nodes 1..voters form the quorum; the config of every node lists them (a node not listed is a
+# broker only and follows the voters' metadata log).
 write_config() {
-  local i="$1" voters="" j rf=3
+  local i="$1" voter_list="" j rf=3
   [ "$nodes" -lt 3 ] && rf="$nodes"
-  for ((j = 1; j <= nodes; j++)); do
-    voters="${voters:+$voters,}$j@127.0.0.1:$(quorum_port "$j")"
+  for ((j = 1; j <= voters; j++)); do
+    voter_list="${voter_list:+$voter_list,}$j@127.0.0.1:$(quorum_port "$j")"
   done
   mkdir -p "$(node_dir "$i")/data"
   sed -e "s|@ID@|$i|g" \
     -e "s|@DATA_DIR@|$(node_dir "$i")/data|g" \
     -e "s|@CLIENT_PORT@|$(client_port "$i")|g" \
-    -e "s|@VOTERS@|$voters|g" \
+    -e "s|@VOTERS@|$voter_list|g" \
     -e "s|@HTTP_PORT@|$(http_port "$i")|g" \
     -e "s|@DEFAULT_RF@|$rf|g" \
     "$script_dir/node.properties.template" >"$(config_file "$i")"
@@ -161,13 +169,15 @@ bootstrap() {
 }
 
 print_status() {
-  local i pid
+  local i pid role
   for ((i = 1; i <= nodes; i++)); do
     pid="$(node_pid "$i")"
+    role=voter
+    [ "$i" -gt "$voters" ] && role=broker
     if [ -n "$pid" ]; then
-      echo "node $i: running (pid $pid) client 127.0.0.1:$(client_port "$i") http $(http_port "$i")"
+      echo "node $i ($role): running (pid $pid) client 127.0.0.1:$(client_port "$i") http $(http_port "$i")"
     else
-      echo "node $i: stopped"
+      echo "node $i ($role): stopped"
     fi
   done
   echo
@@ -179,9 +189,12 @@ cmd="${1:-}"
 shift || true
 case "$cmd" in
 up)
-  n="${1:-3}"
-  [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ $((n % 2)) -eq 1 ] ||
-    die "the node count must be odd (1, 3, 5, ...), got '$n'"
+  n="${1:-${LOGBUS_NODES:-3}}"
+  [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] || die "the node count must be 1 or more, got '$n'"
+  v="${LOGBUS_VOTERS:-$n}"
+  [[ "$v" =~ ^[0-9]+$ ]] && [ "$v" -ge 1 ] && [ $((v % 2)) -eq 1 ] ||
+    die "the voter count must be odd (1, 3, 5, ...), got '$v' (set LOGBUS_VOTERS for an even node count)"
+  [ "$v" -le "$n" ] || die "LOGBUS_VOTERS ($v) is larger than the node count ($n)"
   if [ -f "$home/cluster.env" ]; then
     load_env
     for ((i = 1; i <= nodes; i++)); do
@@ -189,13 +202,14 @@ up)
     done
   fi
   nodes="$n"
+  voters="$v"
   mkdir -p "$home"
   home="$(cd -P "$home" && pwd)"
   port_base="${LOGBUS_PORT_BASE:-19090}"
   [[ "$port_base" =~ ^[0-9]+$ ]] && [ "$port_base" -ge 1024 ] && [ "$port_base" -le 65000 ] ||
     die "LOGBUS_PORT_BASE must be 1024..65000, got '$port_base'"
   build_if_missing
-  printf 'nodes=%s\nport_base=%s\n' "$nodes" "$port_base" >"$home/cluster.env"
+  printf 'nodes=%s\nvoters=%s\nport_base=%s\n' "$nodes" "$voters" "$port_base" >"$home/cluster.env"
   for ((i = 1; i <= nodes; i++)); do
     write_config "$i"
   done
@@ -205,7 +219,7 @@ up)
   all=()
   for ((i = 1; i <= nodes; i++)); do all+=("$i"); done
   wait_ready "${all[@]}"
-  echo "cluster of $nodes ready; bootstrap: $(bootstrap)"
+  echo "cluster of $nodes ready ($voters voters); bootstrap: $(bootstrap)"
   echo
   print_status
   ;;
