@@ -3,6 +3,7 @@ package io.logbus.group;
 import io.logbus.proto.ConsumerGroupHeartbeatRequest;
 import io.logbus.proto.ConsumerGroupHeartbeatResponse;
 import io.logbus.proto.ErrorCode;
+import io.logbus.proto.GroupState;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -36,6 +37,15 @@ import org.slf4j.LoggerFactory;
 final class OffsetsShard {
 
   private static final Logger log = LoggerFactory.getLogger(OffsetsShard.class);
+
+  /**
+   * The heartbeat interval told to members while their group is not STABLE. A move of partitions
+   * takes two heartbeats in a row (the owner learns it must revoke, then the next owner learns it
+   * may take them); at the steady interval (5 s) a member joining would wait about two intervals,
+   * so during a rebalance members are asked back sooner, and return to the steady interval once the
+   * group is stable.
+   */
+  static final int REBALANCE_HEARTBEAT_INTERVAL_MS = 250;
 
   /** A cached committed offset and the log offset of the record that wrote it. */
   record Committed(OffsetAndMetadata value, long logOffset) {}
@@ -121,9 +131,12 @@ final class OffsetsShard {
     }
     GroupMember member = group.heartbeat(request, clock.millis(), partitionCounts);
     groups.putIfAbsent(groupId, group);
+    int interval =
+        group.state() == GroupState.STABLE || group.state() == GroupState.EMPTY
+            ? config.heartbeatIntervalMs()
+            : Math.min(config.heartbeatIntervalMs(), REBALANCE_HEARTBEAT_INTERVAL_MS);
     ConsumerGroupHeartbeatResponse.Builder response =
-        ConsumerGroupHeartbeatResponse.newBuilder()
-            .setHeartbeatIntervalMs(config.heartbeatIntervalMs());
+        ConsumerGroupHeartbeatResponse.newBuilder().setHeartbeatIntervalMs(interval);
     if (member == null) {
       response.setMemberId(request.getMemberId()).setMemberEpoch(ConsumerGroup.LEAVE_EPOCH);
     } else {

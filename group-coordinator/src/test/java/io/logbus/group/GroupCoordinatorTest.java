@@ -284,6 +284,23 @@ class GroupCoordinatorTest {
   }
 
   @Test
+  void membersAreAskedBackSoonerWhileTheirGroupRebalances() {
+    int steady = CONFIG.heartbeatIntervalMs();
+    assertThat(steady).isGreaterThan(OffsetsShard.REBALANCE_HEARTBEAT_INTERVAL_MS);
+    TestMember a = new TestMember(coordinator, "g", "t");
+    TestMember.converge(a);
+    assertThat(a.heartbeat().getHeartbeatIntervalMs()).isEqualTo(steady);
+    TestMember b = new TestMember(coordinator, "g", "t");
+    assertThat(b.heartbeat().getHeartbeatIntervalMs())
+        .isEqualTo(OffsetsShard.REBALANCE_HEARTBEAT_INTERVAL_MS);
+    assertThat(a.heartbeat().getHeartbeatIntervalMs())
+        .isEqualTo(OffsetsShard.REBALANCE_HEARTBEAT_INTERVAL_MS);
+    TestMember.converge(a, b);
+    assertThat(a.heartbeat().getHeartbeatIntervalMs()).isEqualTo(steady);
+    assertThat(b.heartbeat().getHeartbeatIntervalMs()).isEqualTo(steady);
+  }
+
+  @Test
   void twoGroupsAreIndependent() {
     TestMember a = new TestMember(coordinator, "g1", "t");
     TestMember b = new TestMember(coordinator, "g2", "t");
