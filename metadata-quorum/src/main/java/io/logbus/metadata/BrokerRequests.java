@@ -88,23 +88,35 @@ final class BrokerRequests {
         .build();
   }
 
-  /** A heartbeat from a valid session; a fenced broker is unfenced and may take leadership. */
-  static Decision heartbeat(MetadataImage view, BrokerHeartbeatRequest req) {
-    BrokerRegistration b = view.brokers().get(req.getBrokerId());
+  /** The refusal of a request from an unknown broker or a stale epoch; null if it may go on. */
+  private static Decision checkSession(MetadataImage view, int brokerId, long epoch, String what) {
+    BrokerRegistration b = view.brokers().get(brokerId);
     if (b == null) {
       return Decision.error(
-          ErrorCode.BROKER_NOT_AVAILABLE, "broker " + req.getBrokerId() + " is not registered");
+          ErrorCode.BROKER_NOT_AVAILABLE, "broker " + brokerId + " is not registered");
     }
-    if (b.epoch() != req.getBrokerEpoch()) {
+    if (b.epoch() != epoch) {
       return Decision.error(
           ErrorCode.STALE_BROKER_EPOCH,
           "broker "
-              + b.id()
-              + " heartbeat with epoch "
-              + req.getBrokerEpoch()
+              + brokerId
+              + " "
+              + what
+              + " with epoch "
+              + epoch
               + ", registered epoch is "
               + b.epoch());
     }
+    return null;
+  }
+
+  /** A heartbeat from a valid session; a fenced broker is unfenced and may take leadership. */
+  static Decision heartbeat(MetadataImage view, BrokerHeartbeatRequest req) {
+    Decision refused = checkSession(view, req.getBrokerId(), req.getBrokerEpoch(), "heartbeat");
+    if (refused != null) {
+      return refused;
+    }
+    BrokerRegistration b = view.brokers().get(req.getBrokerId());
     ControllerResponse ok =
         ControllerResponse.newBuilder()
             .setHeartbeat(
@@ -166,21 +178,12 @@ final class BrokerRequests {
    * returns (it is their last ISR member). A broker already fenced answers at once.
    */
   static Decision controlledShutdown(MetadataImage view, ControlledShutdownRequest req) {
+    Decision refused =
+        checkSession(view, req.getBrokerId(), req.getBrokerEpoch(), "controlled shutdown");
+    if (refused != null) {
+      return refused;
+    }
     BrokerRegistration b = view.brokers().get(req.getBrokerId());
-    if (b == null) {
-      return Decision.error(
-          ErrorCode.BROKER_NOT_AVAILABLE, "broker " + req.getBrokerId() + " is not registered");
-    }
-    if (b.epoch() != req.getBrokerEpoch()) {
-      return Decision.error(
-          ErrorCode.STALE_BROKER_EPOCH,
-          "broker "
-              + b.id()
-              + " asked to shut down with epoch "
-              + req.getBrokerEpoch()
-              + ", registered epoch is "
-              + b.epoch());
-    }
     List<MetadataRecord> records = fence(view, List.of(b.id()));
     ImageBuilder ib = new ImageBuilder(view);
     records.forEach(ib::apply);
