@@ -71,7 +71,7 @@ final class Availability {
   static Figures figures(
       List<History.Ack> acks, List<History.NodeEvent> events, int nodeCount, long endMs) {
     List<long[]> down = majorityDown(events, nodeCount, endMs);
-    List<Window> all = gaps(times(acks, -1), -1, endMs);
+    List<Window> all = gaps(times(acks), -1, endMs);
     long longest = all.stream().mapToLong(Window::lengthMs).max().orElse(0);
     List<Window> pieces = new ArrayList<>();
     for (Window gap : all) {
@@ -103,12 +103,8 @@ final class Availability {
         List.copyOf(worst.subList(0, Math.min(5, worst.size()))));
   }
 
-  private static long[] times(List<History.Ack> acks, int partition) {
-    return acks.stream()
-        .filter(a -> partition < 0 || a.partition() == partition)
-        .mapToLong(History.Ack::ackedAtMs)
-        .sorted()
-        .toArray();
+  private static long[] times(List<History.Ack> acks) {
+    return acks.stream().mapToLong(History.Ack::ackedAtMs).sorted().toArray();
   }
 
   private static List<Window> gaps(long[] times, int partition, long endMs) {
