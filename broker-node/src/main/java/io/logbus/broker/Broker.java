@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -49,8 +50,12 @@ public final class Broker implements AutoCloseable {
   private Broker(BrokerConfig config, Collaborators with) {
     this.config = config;
     int id = config.nodeId();
-    this.scheduler =
-        Executors.newSingleThreadScheduledExecutor(daemon("broker-" + id + "-scheduler"));
+    ScheduledThreadPoolExecutor timers =
+        new ScheduledThreadPoolExecutor(1, daemon("broker-" + id + "-scheduler"));
+    // Every acks=all produce schedules a timeout and cancels it when answered: drop cancelled ones
+    // from the queue at once instead of keeping them for the whole request timeout.
+    timers.setRemoveOnCancelPolicy(true);
+    this.scheduler = timers;
     AtomicInteger count = new AtomicInteger();
     this.workers =
         Executors.newFixedThreadPool(

@@ -27,6 +27,10 @@ public final class BrokerMetrics {
   private final Timer produceLatency;
   private final Timer fetchLatency;
   private final Counter isrShrinks;
+  private final Counter recordPushes;
+  private final Counter hwOnlyPushes;
+  private final Counter leoMessages;
+  private final Counter leoReports;
   private final Counter isrExpands;
 
   public BrokerMetrics(MeterRegistry registry) {
@@ -46,6 +50,13 @@ public final class BrokerMetrics {
             .maximumExpectedValue(Duration.ofSeconds(30))
             .register(registry);
     this.isrShrinks = Counter.builder("logbus.isr.shrinks").register(registry);
+    // Replication messages, to count them per produced batch (leader: pushes; follower: LEO).
+    this.recordPushes =
+        Counter.builder("logbus.replication.pushes").tags("kind", "records").register(registry);
+    this.hwOnlyPushes =
+        Counter.builder("logbus.replication.pushes").tags("kind", "hw").register(registry);
+    this.leoMessages = Counter.builder("logbus.replication.leo.messages").register(registry);
+    this.leoReports = Counter.builder("logbus.replication.leo.reports").register(registry);
     this.isrExpands = Counter.builder("logbus.isr.expands").register(registry);
   }
 
@@ -75,6 +86,29 @@ public final class BrokerMetrics {
 
   public void fetchLatency(Duration elapsed) {
     fetchLatency.record(elapsed);
+  }
+
+  /** The leader pushed to a follower: records (with the HW) or only a HW move. */
+  public void replicationPushed(boolean withRecords) {
+    (withRecords ? recordPushes : hwOnlyPushes).increment();
+  }
+
+  public double replicationPushCount(boolean withRecords) {
+    return (withRecords ? recordPushes : hwOnlyPushes).count();
+  }
+
+  /** The follower sent one message carrying {@code reports} partitions' durable log ends. */
+  public void leoReportsSent(int reports) {
+    leoMessages.increment();
+    leoReports.increment(reports);
+  }
+
+  public double leoMessageCount() {
+    return leoMessages.count();
+  }
+
+  public double leoReportCount() {
+    return leoReports.count();
   }
 
   public void isrShrunk() {

@@ -20,6 +20,7 @@ import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * SerialRunner} woken by appends and HW moves of the followed partitions and by {@code onReady}: it
  * sends only while the transport is ready, so a slow follower costs no memory on the leader, only
  * lag. Every {@code onNext} goes through {@link #send}, which serializes it.
+ *
+ * <p>A HW move rides on the next push with records. Only when none comes within {@link
+ * ReplicaManager#hwOnlyPushDelayMs()} is it sent alone: the follower's HW matters only for its
+ * checkpoint and a failover, so under load it costs no message of its own, and when idle it is late
+ * by at most that delay.
  */
 final class FollowerSession implements StreamObserver<FollowerMessage> {
   private static final Logger log = LoggerFactory.getLogger(FollowerSession.class);
@@ -41,6 +47,7 @@ final class FollowerSession implements StreamObserver<FollowerMessage> {
     final int leaderEpoch;
     long nextOffset;
     long lastSentHw = -1;
+    long hwOnlyDueMs = -1; // when a HW move with no records to carry it is sent alone; -1 none
 
     Subscription(Partition partition, int leaderEpoch, long nextOffset) {
       this.partition = partition;
@@ -88,6 +95,7 @@ final class FollowerSession implements StreamObserver<FollowerMessage> {
       case EPOCH_QUERY -> onEpochQuery(message.getEpochQuery());
       case FETCH -> onFetchPosition(message.getFetch());
       case LEO -> onLeoReport(message.getLeo());
+      case LEOS -> message.getLeos().getReportsList().forEach(this::onLeoReport);
       case STOP ->
           unsubscribe(
               new PartitionKey(message.getStop().getTopic(), message.getStop().getPartition()));
@@ -262,16 +270,31 @@ final class FollowerSession implements StreamObserver<FollowerMessage> {
       }
       long next = Batches.nextOffset(records, sub.nextOffset);
       send(data(key, sub, sub.nextOffset, hw, partition.logStartOffset(), records));
+      replicaManager.metrics().replicationPushed(true);
       sub.nextOffset = next;
       sub.lastSentHw = hw;
+      sub.hwOnlyDueMs = -1;
       return true;
     }
-    if (hw != sub.lastSentHw) {
-      send(data(key, sub, sub.nextOffset, hw, partition.logStartOffset(), ByteBuffer.allocate(0)));
-      sub.lastSentHw = hw;
-      return true;
+    if (hw == sub.lastSentHw) {
+      return false;
     }
-    return false;
+    long now = replicaManager.nowMs();
+    if (sub.hwOnlyDueMs < 0) {
+      // Wait for records to carry it; the wake-up sends it alone if none came by then.
+      long delay = replicaManager.hwOnlyPushDelayMs();
+      sub.hwOnlyDueMs = now + delay;
+      replicaManager.scheduler().schedule(wake, delay, TimeUnit.MILLISECONDS);
+      return false;
+    }
+    if (now < sub.hwOnlyDueMs) {
+      return false;
+    }
+    send(data(key, sub, sub.nextOffset, hw, partition.logStartOffset(), ByteBuffer.allocate(0)));
+    replicaManager.metrics().replicationPushed(false);
+    sub.lastSentHw = hw;
+    sub.hwOnlyDueMs = -1;
+    return true;
   }
 
   private static LeaderMessage data(

@@ -11,7 +11,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -29,12 +28,15 @@ import org.slf4j.LoggerFactory;
  * epoch, and, when leading, the followers' log end offsets, the ISR and the high watermark (HW =
  * the smallest log end offset over the ISR, own LEO included).
  *
- * <p>Threads: two locks, always taken in this order. {@code writeLock} makes the log's writers
+ * <p>Threads: three locks, always taken in this order. {@code writeLock} makes the log's writers
  * (leader and follower appends, truncation, role changes) one at a time; the monitor ({@code
  * synchronized}) guards the replication state (ISR, followers, HW) and is held only briefly, never
- * across a log write, so LEO reports and senders do not wait behind a slow append. Role and epoch
- * are volatile for lock-free checks. Reads of the log need no lock. Futures and listeners are
- * completed and called by {@link #changed()} outside the monitor, because they send gRPC messages.
+ * across a log write, so LEO reports and senders do not wait behind a slow append. The leader's HW
+ * is computed under the monitor and handed to the log (whose setter takes the log's own lock) after
+ * the monitor is released, under {@code hwPublishLock}, so LEO reports never wait for a file write
+ * in progress; see {@link #publishHighWatermark()}. Role and epoch are volatile for lock-free
+ * checks. Reads of the log need no lock. Futures and listeners are completed and called by {@link
+ * #changed()} outside the monitor, because they send gRPC messages.
  *
  * <p>ISR rule (Kafka's KIP-497 "maximal ISR"): while a proposal is in flight ({@code pending}) the
  * HW is computed over the committed ISR plus the members an expansion adds, and over the committed
@@ -86,6 +88,7 @@ public final class Partition {
   private final String prefix;
 
   private final Object writeLock = new Object();
+  private final Object hwPublishLock = new Object();
   private volatile Role role = Role.OFFLINE;
   private volatile PartitionAssignment assignment;
   private final Map<Integer, FollowerState> followers = new HashMap<>();
@@ -139,11 +142,14 @@ public final class Partition {
    * role or epoch changed.
    */
   boolean becomeLeader(PartitionAssignment a) {
+    boolean changed;
     synchronized (writeLock) {
       synchronized (this) {
-        return becomeLeaderLocked(a);
+        changed = becomeLeaderLocked(a);
       }
     }
+    publishHighWatermark();
+    return changed;
   }
 
   private boolean becomeLeaderLocked(PartitionAssignment a) {
@@ -198,7 +204,10 @@ public final class Partition {
   boolean becomeFollower(PartitionAssignment a) {
     synchronized (writeLock) {
       synchronized (this) {
-        return becomeFollowerLocked(a);
+        // No leader HW publish may land after this (see publishHighWatermark).
+        synchronized (hwPublishLock) {
+          return becomeFollowerLocked(a);
+        }
       }
     }
   }
@@ -229,7 +238,9 @@ public final class Partition {
   void goOffline() {
     synchronized (writeLock) {
       synchronized (this) {
-        goOfflineLocked();
+        synchronized (hwPublishLock) {
+          goOfflineLocked();
+        }
       }
     }
   }
@@ -334,6 +345,7 @@ public final class Partition {
         epoch = leaderEpoch;
       }
       // Role changes also take writeLock, so the role and epoch checked above still hold here.
+      LeaderAppend append;
       long endBefore = partitionLog.logEndOffset();
       LogAppendInfo info = onLog(() -> partitionLog.appendAsLeader(records, epoch));
       synchronized (this) {
@@ -356,8 +368,10 @@ public final class Partition {
           replicated = new CompletableFuture<>();
           delayedProduces.add(new DelayedProduce(info.lastOffset() + 1, replicated));
         }
-        return new LeaderAppend(info, replicated);
+        append = new LeaderAppend(info, replicated);
       }
+      publishHighWatermark();
+      return append;
     }
   }
 
@@ -421,6 +435,7 @@ public final class Partition {
       }
       maybeIncrementHighWatermark();
     }
+    publishHighWatermark();
     if (proposal != null) {
       log.info("{} expanding isr {} -> {}", prefix, proposal.base().isr(), proposal.isr());
       propose(proposal);
@@ -507,6 +522,7 @@ public final class Partition {
                 }
                 maybeIncrementHighWatermark();
               }
+              publishHighWatermark();
               changed();
             });
   }
@@ -547,30 +563,56 @@ public final class Partition {
     }
   }
 
-  /** Must hold the monitor. Moves the HW up to the smallest LEO over the maximal ISR. */
+  /**
+   * Must hold the monitor. Moves the HW up to the smallest LEO over the maximal ISR (committed ISR
+   * plus the members an expansion in flight adds). Only the field moves here: the caller hands it
+   * to the log with {@link #publishHighWatermark()} once it has released the monitor.
+   */
   private boolean maybeIncrementHighWatermark() {
     if (role != Role.LEADER) {
       return false;
     }
     long newHw = partitionLog.logEndOffset();
-    Set<Integer> maximal = new LinkedHashSet<>(assignment.isr());
-    if (pending != null && pending.expand()) {
-      maximal.addAll(pending.isr());
+    List<Integer> isr = assignment.isr();
+    for (int member : isr) {
+      newHw = Math.min(newHw, memberEnd(member));
     }
-    for (int member : maximal) {
-      if (member == localBrokerId) {
-        continue;
+    if (pending != null && pending.expand()) {
+      for (int member : pending.isr()) {
+        if (!isr.contains(member)) {
+          newHw = Math.min(newHw, memberEnd(member));
+        }
       }
-      FollowerState state = followers.get(member);
-      long end = state == null ? -1 : state.logEndOffset;
-      newHw = Math.min(newHw, end);
     }
     if (newHw > highWatermark) {
       highWatermark = newHw;
-      partitionLog.updateHighWatermark(newHw);
       return true;
     }
     return false;
+  }
+
+  /** Must hold the monitor. What the HW may count for an ISR member (this replica: no limit). */
+  private long memberEnd(int member) {
+    if (member == localBrokerId) {
+      return Long.MAX_VALUE;
+    }
+    FollowerState state = followers.get(member);
+    return state == null ? -1 : state.logEndOffset;
+  }
+
+  /**
+   * Hands the leader's HW to the log (kept in its checkpoint), outside the monitor because the
+   * log's setter waits for its append lock. Under {@code hwPublishLock} the value read is the
+   * latest, so concurrent publishers never move the log's HW back; role changes away from leader
+   * take the same lock, so no leader HW lands after them.
+   */
+  private void publishHighWatermark() {
+    synchronized (hwPublishLock) {
+      long hw = highWatermark;
+      if (role == Role.LEADER && hw > partitionLog.highWatermark()) {
+        partitionLog.updateHighWatermark(hw);
+      }
+    }
   }
 
   /**

@@ -14,17 +14,21 @@ import io.logbus.proto.replication.FollowerHello;
 import io.logbus.proto.replication.FollowerMessage;
 import io.logbus.proto.replication.LeaderMessage;
 import io.logbus.proto.replication.LeoReport;
+import io.logbus.proto.replication.LeoReports;
 import io.logbus.proto.replication.PartitionError;
 import io.logbus.proto.replication.ReplicaData;
 import io.logbus.proto.replication.ReplicationServiceGrpc;
 import io.logbus.proto.replication.StopFetching;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,9 +41,13 @@ import org.slf4j.LoggerFactory;
  * once each append is durable (after the group fsync with flush=group), so the leader's HW never
  * counts bytes a power loss could take from us.
  *
- * <p>Threads: inbound messages run on the callback executor, serialized by gRPC; LEO reports are
- * sent from the log's flusher thread. {@link #send} serializes {@code onNext}. A broken stream is
- * reopened after a backoff on the scheduler, and every partition starts over with the epoch query.
+ * <p>Threads: inbound messages run on the callback executor, serialized by gRPC. A durable append
+ * (completed on the log's flusher thread) only records its end in the partition's state and wakes
+ * {@link #leoSender}, which sends the latest end of every partition that moved in one message:
+ * reports coalesce per stream, and the flusher does no protobuf work. {@link #send} serializes
+ * {@code onNext} under {@code sendLock}, apart from the monitor that guards the stream's lifecycle,
+ * so inbound messages never wait for a send. A broken stream is reopened after a backoff on the
+ * scheduler, and every partition starts over with the epoch query.
  */
 final class ReplicaFetcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReplicaFetcher.class);
@@ -50,6 +58,12 @@ final class ReplicaFetcher implements AutoCloseable {
     final Partition partition;
     final int leaderEpoch;
     volatile long requestedOffset = -1;
+
+    /** The latest end of ours that is durable and not yet reported by {@link #leoSender}. */
+    final AtomicLong durableEnd = new AtomicLong(-1);
+
+    /** The latest end {@link #leoSender} reported; touched by it only. */
+    long reportedEnd = -1;
 
     FetchState(Partition partition, int leaderEpoch) {
       this.partition = partition;
@@ -64,11 +78,18 @@ final class ReplicaFetcher implements AutoCloseable {
   private final Executor callbackExecutor;
   private final Map<PartitionKey, FetchState> states = new ConcurrentHashMap<>();
   private final String prefix;
+  private final BrokerMetrics metrics;
+  private final SerialRunner leoSender;
+
+  /** Serializes onNext on the stream; never held with the monitor taken inside it. */
+  private final Object sendLock = new Object();
+
   private ManagedChannel channel;
   private String channelAddress;
-  private StreamObserver<FollowerMessage> requests;
+  private volatile StreamObserver<FollowerMessage> requests;
   private Responses currentResponses;
-  private long reconnectDelayMs = RETRY_MS;
+  // Volatile, not guarded: every inbound message resets it, and must not take the monitor for it.
+  private volatile long reconnectDelayMs = RETRY_MS;
   private boolean reconnectScheduled;
   private volatile boolean closed;
 
@@ -78,8 +99,11 @@ final class ReplicaFetcher implements AutoCloseable {
       BrokerAddresses addresses,
       ScheduledExecutorService scheduler,
       Executor callbackExecutor,
-      int maxBytes) {
+      int maxBytes,
+      BrokerMetrics metrics) {
     this.brokerId = brokerId;
+    this.metrics = metrics;
+    this.leoSender = new SerialRunner(callbackExecutor, this::sendLeoReports);
     this.leaderId = leaderId;
     this.addresses = addresses;
     this.scheduler = scheduler;
@@ -136,11 +160,16 @@ final class ReplicaFetcher implements AutoCloseable {
     }
     Responses responses = new Responses();
     currentResponses = responses;
-    requests = ReplicationServiceGrpc.newStub(channel).replicate(responses);
-    requests.onNext(
-        FollowerMessage.newBuilder()
-            .setHello(FollowerHello.newBuilder().setFollowerId(brokerId).setBrokerEpoch(-1))
-            .build());
+    StreamObserver<FollowerMessage> stream =
+        ReplicationServiceGrpc.newStub(channel).replicate(responses);
+    synchronized (sendLock) {
+      // Published only after the hello went out: nothing may overtake it on the stream.
+      stream.onNext(
+          FollowerMessage.newBuilder()
+              .setHello(FollowerHello.newBuilder().setFollowerId(brokerId).setBrokerEpoch(-1))
+              .build());
+      requests = stream;
+    }
     log.debug("{} replication stream opened to {}", prefix, address);
     return true;
   }
@@ -254,15 +283,43 @@ final class ReplicaFetcher implements AutoCloseable {
 
   /** Tells the leader our log end up to {@code durableEnd} is fsynced and may count for its HW. */
   private void reportLogEnd(FetchState state, PartitionKey key, long durableEnd) {
-    send(
-        FollowerMessage.newBuilder()
-            .setLeo(
-                LeoReport.newBuilder()
-                    .setTopic(key.topic())
-                    .setPartition(key.partition())
-                    .setCurrentLeaderEpoch(state.leaderEpoch)
-                    .setLogEndOffset(durableEnd))
-            .build());
+    send(FollowerMessage.newBuilder().setLeo(leoReport(state, key, durableEnd)).build());
+    metrics.leoReportsSent(1);
+  }
+
+  private static LeoReport leoReport(FetchState state, PartitionKey key, long durableEnd) {
+    return LeoReport.newBuilder()
+        .setTopic(key.topic())
+        .setPartition(key.partition())
+        .setCurrentLeaderEpoch(state.leaderEpoch)
+        .setLogEndOffset(durableEnd)
+        .build();
+  }
+
+  /**
+   * The {@link #leoSender} pass: one message with the latest durable end of every partition that
+   * moved since its last report (the leader keeps only the largest anyway).
+   */
+  private void sendLeoReports() {
+    List<LeoReport> reports = new ArrayList<>();
+    for (FetchState state : states.values()) {
+      long end = state.durableEnd.get();
+      if (end > state.reportedEnd) {
+        reports.add(leoReport(state, state.partition.key(), end));
+        state.reportedEnd = end;
+      }
+    }
+    if (reports.isEmpty()) {
+      return;
+    }
+    FollowerMessage.Builder message = FollowerMessage.newBuilder();
+    if (reports.size() == 1) {
+      message.setLeo(reports.get(0));
+    } else {
+      message.setLeos(LeoReports.newBuilder().addAllReports(reports));
+    }
+    send(message.build());
+    metrics.leoReportsSent(reports.size());
   }
 
   /** Step 3: append what the leader pushed; report the log end once it is durable. */
@@ -304,7 +361,8 @@ final class ReplicaFetcher implements AutoCloseable {
                 }
                 return;
               }
-              reportLogEnd(state, key, reported);
+              state.durableEnd.accumulateAndGet(reported, Math::max);
+              leoSender.wake();
             });
   }
 
@@ -340,12 +398,13 @@ final class ReplicaFetcher implements AutoCloseable {
   }
 
   private void send(FollowerMessage message) {
-    synchronized (this) {
-      if (requests == null || closed) {
+    synchronized (sendLock) {
+      StreamObserver<FollowerMessage> stream = requests;
+      if (stream == null || closed) {
         return;
       }
       try {
-        requests.onNext(message);
+        stream.onNext(message);
       } catch (RuntimeException e) {
         log.debug("{} send failed: {}", prefix, e.toString());
       }
@@ -359,7 +418,7 @@ final class ReplicaFetcher implements AutoCloseable {
         return;
       }
       try {
-        synchronized (ReplicaFetcher.this) {
+        if (reconnectDelayMs != RETRY_MS) {
           reconnectDelayMs = RETRY_MS;
         }
         switch (message.getKindCase()) {
@@ -397,10 +456,12 @@ final class ReplicaFetcher implements AutoCloseable {
       channel = null;
     }
     if (stream != null) {
-      try {
-        stream.onCompleted();
-      } catch (RuntimeException e) {
-        log.debug("{} closing stream: {}", prefix, e.toString());
+      synchronized (sendLock) {
+        try {
+          stream.onCompleted();
+        } catch (RuntimeException e) {
+          log.debug("{} closing stream: {}", prefix, e.toString());
+        }
       }
     }
     if (toClose != null) {

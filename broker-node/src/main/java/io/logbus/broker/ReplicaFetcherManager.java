@@ -20,12 +20,17 @@ final class ReplicaFetcherManager implements AutoCloseable {
   private final BrokerAddresses addresses;
   private final ScheduledExecutorService scheduler;
   private final ExecutorService callbackExecutor;
+  private final BrokerMetrics metrics;
   private final Map<Integer, ReplicaFetcher> fetchers = new HashMap<>();
   private final Map<PartitionKey, Integer> leaders = new HashMap<>();
 
   ReplicaFetcherManager(
-      int brokerId, BrokerAddresses addresses, ScheduledExecutorService scheduler) {
+      int brokerId,
+      BrokerAddresses addresses,
+      ScheduledExecutorService scheduler,
+      BrokerMetrics metrics) {
     this.brokerId = brokerId;
+    this.metrics = metrics;
     this.addresses = addresses;
     this.scheduler = scheduler;
     AtomicInteger count = new AtomicInteger();
@@ -53,7 +58,13 @@ final class ReplicaFetcherManager implements AutoCloseable {
             leaderId,
             id ->
                 new ReplicaFetcher(
-                    brokerId, id, addresses, scheduler, callbackExecutor, DEFAULT_MAX_BYTES));
+                    brokerId,
+                    id,
+                    addresses,
+                    scheduler,
+                    callbackExecutor,
+                    DEFAULT_MAX_BYTES,
+                    metrics));
     leaders.put(partition.key(), leaderId);
     fetcher.addPartition(partition, leaderEpoch);
   }

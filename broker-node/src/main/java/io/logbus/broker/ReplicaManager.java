@@ -36,6 +36,9 @@ import org.slf4j.LoggerFactory;
 public final class ReplicaManager implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
 
+  /** How long a leader waits for records to carry a HW move before pushing it alone. */
+  static final long DEFAULT_HW_ONLY_PUSH_DELAY_MS = 50;
+
   private final int brokerId;
   private final LogManager logManager;
   private final Clock clock;
@@ -48,6 +51,7 @@ public final class ReplicaManager implements AutoCloseable {
   private final List<RoleListener> roleListeners = new CopyOnWriteArrayList<>();
   private final List<Consumer<PartitionKey>> storageFailureListeners = new CopyOnWriteArrayList<>();
   private final ScheduledFuture<?> isrCheck;
+  private volatile long hwOnlyPushDelayMs = DEFAULT_HW_ONLY_PUSH_DELAY_MS;
   private final String prefix;
 
   public ReplicaManager(
@@ -68,7 +72,7 @@ public final class ReplicaManager implements AutoCloseable {
     this.isrProposer = isrProposer;
     this.metrics = metrics;
     this.prefix = "[node-" + brokerId + "]";
-    this.fetchers = new ReplicaFetcherManager(brokerId, addresses, scheduler);
+    this.fetchers = new ReplicaFetcherManager(brokerId, addresses, scheduler, metrics);
     long checkEvery = Math.max(10, replicaLagTimeMaxMs / 2);
     this.isrCheck =
         scheduler.scheduleWithFixedDelay(
@@ -78,6 +82,26 @@ public final class ReplicaManager implements AutoCloseable {
 
   public int brokerId() {
     return brokerId;
+  }
+
+  BrokerMetrics metrics() {
+    return metrics;
+  }
+
+  ScheduledExecutorService scheduler() {
+    return scheduler;
+  }
+
+  long hwOnlyPushDelayMs() {
+    return hwOnlyPushDelayMs;
+  }
+
+  /** Tests: how long a HW move waits for records to carry it (see FollowerSession). */
+  void hwOnlyPushDelayMs(long delayMs) {
+    if (delayMs <= 0) {
+      throw new IllegalArgumentException("hw-only push delay must be > 0 ms, got " + delayMs);
+    }
+    this.hwOnlyPushDelayMs = delayMs;
   }
 
   public int replicaFetchMaxBytes() {
@@ -279,6 +303,8 @@ public final class ReplicaManager implements AutoCloseable {
                             + " ms")),
             timeoutMs,
             TimeUnit.MILLISECONDS);
+    // The scheduler drops cancelled tasks (Broker sets remove-on-cancel): else one timeout per
+    // acks=all request would stay queued for timeoutMs after its answer.
     answer.whenComplete((o, e) -> timeout.cancel(false));
     return answer;
   }
