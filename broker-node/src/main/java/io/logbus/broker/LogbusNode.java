@@ -263,6 +263,12 @@ public final class LogbusNode implements AutoCloseable {
     if (epoch < 0) {
       return;
     }
+    if (quorum.image().liveBrokerIds().stream().noneMatch(id -> id != config.nodeId())) {
+      // The last live broker (say, the end of a whole-cluster stop): nobody to hand over to, and
+      // the quorum may already be gone; waiting out the bound would only slow the stop down.
+      log.info("{} no other live broker: stopping without a controlled shutdown", prefix);
+      return;
+    }
     long started = System.nanoTime();
     long deadline = started + CONTROLLED_SHUTDOWN_TIMEOUT.toNanos();
     try {
