@@ -18,6 +18,7 @@ import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -88,7 +89,7 @@ public final class Partition {
   private final String prefix;
 
   private final Object writeLock = new Object();
-  private final Object hwPublishLock = new Object();
+  private final ReentrantLock hwPublishLock = new ReentrantLock();
   private volatile Role role = Role.OFFLINE;
   private volatile PartitionAssignment assignment;
   private final Map<Integer, FollowerState> followers = new HashMap<>();
@@ -205,8 +206,11 @@ public final class Partition {
     synchronized (writeLock) {
       synchronized (this) {
         // No leader HW publish may land after this (see publishHighWatermark).
-        synchronized (hwPublishLock) {
+        hwPublishLock.lock();
+        try {
           return becomeFollowerLocked(a);
+        } finally {
+          hwPublishLock.unlock();
         }
       }
     }
@@ -238,8 +242,11 @@ public final class Partition {
   void goOffline() {
     synchronized (writeLock) {
       synchronized (this) {
-        synchronized (hwPublishLock) {
+        hwPublishLock.lock();
+        try {
           goOfflineLocked();
+        } finally {
+          hwPublishLock.unlock();
         }
       }
     }
@@ -607,10 +614,20 @@ public final class Partition {
    * take the same lock, so no leader HW lands after them.
    */
   private void publishHighWatermark() {
-    synchronized (hwPublishLock) {
-      long hw = highWatermark;
-      if (role == Role.LEADER && hw > partitionLog.highWatermark()) {
-        partitionLog.updateHighWatermark(hw);
+    // Never waits: a thread finding another publishing leaves its value to it, and the publisher
+    // checks after unlocking whether the HW moved meanwhile (then publishes again).
+    while (hwPublishLock.tryLock()) {
+      long hw;
+      try {
+        hw = highWatermark;
+        if (role == Role.LEADER && hw > partitionLog.highWatermark()) {
+          partitionLog.updateHighWatermark(hw);
+        }
+      } finally {
+        hwPublishLock.unlock();
+      }
+      if (highWatermark == hw) {
+        return;
       }
     }
   }
