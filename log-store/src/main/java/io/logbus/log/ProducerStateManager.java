@@ -93,7 +93,8 @@ final class ProducerStateManager {
 
     /**
      * Leader check of one batch. Returns the original metadata if the batch duplicates one of the
-     * producer's last batches; throws on a stale epoch or a sequence gap; null if it is new.
+     * producer's last batches; throws {@link DuplicateSequenceException} if it was written before
+     * them (offset unknown); throws on a stale epoch or a sequence gap; null if it is new.
      */
     BatchMetadata check(long producerId, short epoch, int firstSeq, int lastSeq) {
       ProducerEntry e = entry(producerId);
@@ -120,8 +121,9 @@ final class ProducerStateManager {
                   + producerId
                   + " new epoch "
                   + epoch
-                  + " must start at sequence 0, got "
-                  + firstSeq);
+                  + ": sequence "
+                  + firstSeq
+                  + " but expected 0");
         }
         return null;
       }
@@ -129,6 +131,24 @@ final class ProducerStateManager {
         if (b.firstSeq() == firstSeq && b.lastSeq() == lastSeq) {
           return b;
         }
+      }
+      if (!e.batches.isEmpty() && isOlderThanRemembered(e, firstSeq, lastSeq)) {
+        throw new DuplicateSequenceException(
+            "["
+                + logName
+                + "] producer "
+                + producerId
+                + " epoch "
+                + epoch
+                + ": sequences "
+                + firstSeq
+                + ".."
+                + lastSeq
+                + " were written before the "
+                + e.batches.size()
+                + " remembered batches (from sequence "
+                + e.batches.getFirst().firstSeq()
+                + "); offset unknown");
       }
       if (!e.batches.isEmpty()) {
         int expected = RecordBatchFormat.incrementSequence(e.batches.getLast().lastSeq(), 1);
@@ -147,6 +167,18 @@ final class ProducerStateManager {
         }
       }
       return null;
+    }
+
+    /**
+     * Whether the batch lies wholly before the oldest remembered batch. Sequences are accepted only
+     * in order, so such a batch of the current epoch is already in the log (a late retry), not a
+     * gap. Conservative around the wrap at Integer.MAX_VALUE: a wrapped batch or window is never
+     * called a duplicate.
+     */
+    private static boolean isOlderThanRemembered(ProducerEntry e, int firstSeq, int lastSeq) {
+      int oldest = e.batches.getFirst().firstSeq();
+      int newest = e.batches.getLast().lastSeq();
+      return firstSeq >= 0 && firstSeq <= lastSeq && lastSeq < oldest && oldest <= newest;
     }
 
     void record(long producerId, short epoch, BatchMetadata b) {

@@ -51,8 +51,45 @@ class IdempotentProducerTest {
     }
     assertThat(log.appendAsLeader(TestBatches.idempotent(7, (short) 0, 2, 2), 0).duplicate())
         .isTrue();
+  }
+
+  @Test
+  void retryOlderThanTheRememberedBatchesIsADuplicateNotAGap() {
+    reopen();
+    for (int i = 0; i < 6; i++) {
+      log.appendAsLeader(TestBatches.idempotent(7, (short) 0, i * 2, 2), 0);
+    }
+    long end = log.logEndOffset();
     assertThatThrownBy(() -> log.appendAsLeader(TestBatches.idempotent(7, (short) 0, 0, 2), 0))
+        .isInstanceOf(DuplicateSequenceException.class)
+        .isNotInstanceOf(OutOfOrderSequenceException.class)
+        .hasMessageContaining("offset unknown");
+    assertThat(log.logEndOffset()).isEqualTo(end);
+  }
+
+  @Test
+  void batchOverlappingTheRememberedBatchesOrAboveTheNextSequenceIsOutOfOrder() {
+    reopen();
+    for (int i = 0; i < 6; i++) {
+      log.appendAsLeader(TestBatches.idempotent(7, (short) 0, i * 2, 2), 0);
+    }
+    // 1..2 straddles the oldest remembered batch (2..3): not a batch the log holds as sent.
+    assertThatThrownBy(() -> log.appendAsLeader(TestBatches.idempotent(7, (short) 0, 1, 2), 0))
         .isInstanceOf(OutOfOrderSequenceException.class);
+    assertThatThrownBy(() -> log.appendAsLeader(TestBatches.idempotent(7, (short) 0, 13, 1), 0))
+        .isInstanceOf(OutOfOrderSequenceException.class)
+        .hasMessageContaining("sequence 13 but expected 12");
+  }
+
+  @Test
+  void oldSequenceOfAnOlderEpochIsFencedNotADuplicate() {
+    reopen();
+    log.appendAsLeader(TestBatches.idempotent(7, (short) 0, 0, 2), 0);
+    for (int i = 0; i < 6; i++) {
+      log.appendAsLeader(TestBatches.idempotent(7, (short) 1, i * 2, 2), 0);
+    }
+    assertThatThrownBy(() -> log.appendAsLeader(TestBatches.idempotent(7, (short) 0, 0, 2), 0))
+        .isInstanceOf(InvalidProducerEpochException.class);
   }
 
   @Test
