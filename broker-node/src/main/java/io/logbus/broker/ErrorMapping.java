@@ -2,6 +2,7 @@ package io.logbus.broker;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.logbus.log.DuplicateSequenceException;
 import io.logbus.log.InvalidConfigException;
 import io.logbus.log.InvalidProducerEpochException;
 import io.logbus.log.LogStorageException;
@@ -47,6 +48,9 @@ public final class ErrorMapping {
     }
     if (t instanceof RecordTooLargeException) {
       return ErrorCode.RECORD_TOO_LARGE;
+    }
+    if (t instanceof DuplicateSequenceException) {
+      return ErrorCode.DUPLICATE_SEQUENCE;
     }
     if (t instanceof OutOfOrderSequenceException) {
       return ErrorCode.OUT_OF_ORDER_SEQUENCE;

@@ -106,6 +106,17 @@ class BrokerServiceTest {
   }
 
   @Test
+  void retryOlderThanTheRememberedBatchesIsAnsweredDuplicateSequenceAndAppendsNothing() {
+    for (int seq = 0; seq < 7; seq++) {
+      assertThat(send(1, idempotentBatch(79, seq, "v" + seq)).getError()).isEqualTo(ErrorCode.NONE);
+    }
+    PartitionProduceResult late = send(1, idempotentBatch(79, 0, "v0"));
+    assertThat(late.getError()).isEqualTo(ErrorCode.DUPLICATE_SEQUENCE);
+    assertThat(late.getBaseOffset()).isEqualTo(-1);
+    assertThat(logEnd()).isEqualTo(7);
+  }
+
+  @Test
   void corruptBatchIsRefusedAndNothingIsWritten() {
     ByteBuffer bad = batch("x", "y");
     bad.put(bad.limit() - 1, (byte) (bad.get(bad.limit() - 1) ^ 0x5a));
