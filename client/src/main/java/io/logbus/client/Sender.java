@@ -25,6 +25,8 @@ import java.util.TreeMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,9 +45,12 @@ import org.slf4j.LoggerFactory;
  * cross, so that partition (and only that one: sequences are per partition) moves to a new producer
  * id and renumbers its batches waiting for retry from sequence 0. A batch that already went out may
  * have been written whatever the answer said (a lost answer, a timeout after the append), so it is
- * renumbered only once the broker has said it does not hold it (OUT_OF_ORDER_SEQUENCE to a resend
- * under its first identity); until then it is resent as it was, and the broker answers a duplicate
- * with its original offset. Renumbering a batch the log already holds would store it twice.
+ * renumbered only once the broker has shown it does not hold it (OUT_OF_ORDER_SEQUENCE expecting a
+ * sequence below the batch's); until then it is resent as it was, and the broker answers a
+ * duplicate with its original offset, or DUPLICATE_SEQUENCE (offset unknown: completed with -1, as
+ * Kafka) when it is older than the broker remembers. An OUT_OF_ORDER_SEQUENCE for a batch at or
+ * below a sequence already acknowledged also means written; any other one fails the batch rather
+ * than renumber it. Renumbering a batch the log already holds would store it twice.
  */
 final class Sender implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(Sender.class);
@@ -96,6 +101,12 @@ final class Sender implements Runnable {
 
     /** A sequenced batch of this partition failed for good: its sequence has a gap. */
     boolean gap;
+
+    /**
+     * The highest sequence acknowledged under {@link #producerId}, -1 for none. The broker accepts
+     * sequences only in order, so every batch at or below it is in the log.
+     */
+    int lastAckedSequence = -1;
 
     final Set<ProducerBatch> inflight = new LinkedHashSet<>();
     final TreeMap<Long, ProducerBatch> retry = new TreeMap<>();
@@ -267,9 +278,10 @@ final class Sender implements Runnable {
 
   /**
    * The partition has a gap in its sequence. Batches that went out before and may be in the log are
-   * first resent as they are, one at a time, until each is answered (written: done; not held:
-   * OUT_OF_ORDER_SEQUENCE, so it can be renumbered; or expired). Then the partition takes a
-   * producer id it has never used and renumbers what waits from 0; until one is there nothing goes.
+   * first resent as they are, one at a time, until each is answered (written: done; shown not held
+   * by OUT_OF_ORDER_SEQUENCE, so it can be renumbered; or failed or expired). Then the partition
+   * takes a producer id it has never used and renumbers what waits from 0; until one is there
+   * nothing goes.
    */
   private ProducerBatch nextBatchAcrossGap(TopicPartition tp, PartitionState state, long now) {
     if (!state.inflight.isEmpty()) {
@@ -292,6 +304,7 @@ final class Sender implements Runnable {
     state.producerId = producerId;
     state.producerEpoch = producerEpoch;
     state.nextSequence = 0;
+    state.lastAckedSequence = -1;
     state.gap = false;
     for (ProducerBatch b : state.retry.values()) {
       b.reseal(state.producerId, state.producerEpoch, state.nextSequence);
@@ -496,13 +509,46 @@ final class Sender implements Runnable {
         continue;
       }
       ErrorCode code = r.getError();
-      if (code == ErrorCode.NONE || code == ErrorCode.DUPLICATE_SEQUENCE) {
+      if (code == ErrorCode.NONE) {
         finishOk(b, r.getBaseOffset(), r.getLogAppendTimeMs());
         continue;
       }
-      if (code == ErrorCode.OUT_OF_ORDER_SEQUENCE) {
-        // The broker does not hold this batch under its sequence (it would have answered
-        // DUPLICATE_SEQUENCE or NONE with the original offset), so it may be renumbered.
+      if (code == ErrorCode.DUPLICATE_SEQUENCE) {
+        // Written before, older than what the broker remembers: stored once, offset unknown
+        // (Kafka's client completes such a batch with offset -1 too).
+        finishOk(b, -1, -1);
+        continue;
+      }
+      if (code == ErrorCode.OUT_OF_ORDER_SEQUENCE && config.idempotence()) {
+        OutOfOrder verdict = outOfOrder(b, r.getErrorMessage());
+        if (verdict == OutOfOrder.WRITTEN) {
+          log.warn(
+              "{} {} sequence {} answered OUT_OF_ORDER_SEQUENCE after later sequences were"
+                  + " acknowledged: it is in the log (offset unknown)",
+              prefix,
+              b.tp,
+              b.baseSequence());
+          finishOk(b, -1, -1);
+          continue;
+        }
+        if (verdict == OutOfOrder.UNKNOWN) {
+          // Neither held nor absent for sure: renumbering could store it twice, resending as it is
+          // gets the same answer. Only the application can decide.
+          finish(
+              b,
+              new LogbusException(
+                  "batch of "
+                      + b.recordCount()
+                      + " record(s) for "
+                      + b.tp
+                      + " (sequence "
+                      + b.baseSequence()
+                      + ") was refused as out of order and may already be stored; not resent: "
+                      + r.getErrorMessage()));
+          continue;
+        }
+        // The broker expects an earlier sequence: it does not hold this batch, so it may be
+        // renumbered under a new producer id if the gap before it is never filled.
         b.maybeWritten = false;
       }
       if (ApiException.invalidatesMetadata(code)) {
@@ -515,6 +561,36 @@ final class Sender implements Runnable {
               || (config.idempotence() && code == ErrorCode.OUT_OF_ORDER_SEQUENCE);
       retryOrFail(b, ApiException.of(code, r.getErrorMessage(), b.tp.toString()), retriable);
     }
+  }
+
+  private enum OutOfOrder {
+    /** A later sequence of the same producer id was acknowledged: the batch is in the log. */
+    WRITTEN,
+    /** The broker expects a sequence below the batch's: the batch is not in the log. */
+    NOT_WRITTEN,
+    UNKNOWN
+  }
+
+  /** The broker's OUT_OF_ORDER_SEQUENCE message ends "sequence N but expected M". */
+  private static final Pattern EXPECTED_SEQUENCE = Pattern.compile("but expected (\\d+)");
+
+  private OutOfOrder outOfOrder(ProducerBatch b, String brokerMessage) {
+    PartitionState state = states.get(b.tp);
+    int lastSequence = b.baseSequence() + b.recordCount() - 1;
+    if (b.producerId() == state.producerId && lastSequence <= state.lastAckedSequence) {
+      return OutOfOrder.WRITTEN;
+    }
+    Matcher m = EXPECTED_SEQUENCE.matcher(brokerMessage == null ? "" : brokerMessage);
+    if (m.find()) {
+      try {
+        if (b.baseSequence() > Integer.parseInt(m.group(1))) {
+          return OutOfOrder.NOT_WRITTEN;
+        }
+      } catch (NumberFormatException e) {
+        return OutOfOrder.UNKNOWN;
+      }
+    }
+    return OutOfOrder.UNKNOWN;
   }
 
   private void retryOrFail(ProducerBatch b, RuntimeException error, boolean retriable) {
@@ -593,6 +669,10 @@ final class Sender implements Runnable {
     PartitionState state = states.get(b.tp);
     if (state != null) {
       state.order.remove(b);
+      if (b.baseSequence() >= 0 && b.producerId() == state.producerId) {
+        state.lastAckedSequence =
+            Math.max(state.lastAckedSequence, b.baseSequence() + b.recordCount() - 1);
+      }
     }
     b.complete(baseOffset, logAppendTimeMs);
     accumulator.completed(b);

@@ -275,6 +275,101 @@ class ProducerTest {
     assertThat(stored.stream().filter(v -> v.startsWith("b"))).hasSize(1);
   }
 
+  private List<CompletableFuture<RecordMetadata>> sendBatches(
+      LogbusProducer p, String... prefixes) {
+    List<CompletableFuture<RecordMetadata>> out = new ArrayList<>();
+    for (String prefix : prefixes) {
+      // One record per batch (batchSize 100); all leave together at flush.
+      out.add(p.send(new ProducerRecord("t", 0, null, (prefix + "x".repeat(80)).getBytes(UTF_8))));
+    }
+    p.flush();
+    return out;
+  }
+
+  private static long copiesOf(List<String> stored, String prefix) {
+    return stored.stream().filter(v -> v.startsWith(prefix)).count();
+  }
+
+  /**
+   * Torture seed 42, second duplicate: a written batch loses its answer, later batches are
+   * acknowledged and push it out of the broker's remembered window; its retry is answered
+   * DUPLICATE_SEQUENCE and completes (offset unknown) instead of being renumbered and stored again.
+   */
+  @Test
+  void retryOfAWrittenBatchOlderThanTheBrokersWindowCompletesWithoutASecondCopy() throws Exception {
+    cluster.partition("t", 0).rememberBatches(1);
+    cluster.appendThenFailNextProduces("t", 0, ErrorCode.REQUEST_TIMED_OUT);
+    LogbusProducer p = open(producer().batchSize(100).lingerMs(5_000));
+    List<CompletableFuture<RecordMetadata>> sent = sendBatches(p, "a", "b", "c");
+    RecordMetadata a = sent.get(0).get(10, TimeUnit.SECONDS);
+    // -1 when the retry came after later batches (the usual case), 0 if it overtook them.
+    assertThat(a.offset()).isIn(-1L, 0L);
+    CompletableFuture<RecordMetadata> next =
+        p.send(new ProducerRecord("t", 0, null, "next".getBytes(UTF_8)));
+    p.flush();
+    assertThat(next.get(10, TimeUnit.SECONDS).offset()).isEqualTo(3);
+    List<String> stored = values(cluster, "t", 0);
+    assertThat(stored).hasSize(4).doesNotHaveDuplicates().endsWith("next");
+    assertThat(copiesOf(stored, "a")).isEqualTo(1);
+  }
+
+  /**
+   * The same against a broker that answers such a retry OUT_OF_ORDER_SEQUENCE (as before the fix):
+   * a later sequence of the same producer id was acknowledged, so the batch is in the log; it
+   * completes without being resent or renumbered.
+   */
+  @Test
+  void outOfOrderForABatchBelowAnAcknowledgedSequenceCompletesWithoutASecondCopy()
+      throws Exception {
+    cluster.partition("t", 0).rememberBatches(1);
+    cluster.partition("t", 0).answerOlderBatchesOutOfOrder(true);
+    cluster.appendThenFailNextProduces("t", 0, ErrorCode.REQUEST_TIMED_OUT);
+    LogbusProducer p = open(producer().batchSize(100).lingerMs(5_000));
+    List<CompletableFuture<RecordMetadata>> sent = sendBatches(p, "a", "b", "c");
+    assertThat(sent.get(0).get(10, TimeUnit.SECONDS).offset()).isIn(-1L, 0L);
+    CompletableFuture<RecordMetadata> next =
+        p.send(new ProducerRecord("t", 0, null, "next".getBytes(UTF_8)));
+    p.flush();
+    assertThat(next.get(10, TimeUnit.SECONDS).offset()).isEqualTo(3);
+    List<String> stored = values(cluster, "t", 0);
+    assertThat(stored).hasSize(4).doesNotHaveDuplicates();
+    assertThat(copiesOf(stored, "a")).isEqualTo(1);
+  }
+
+  /**
+   * Out of order, and nothing proves the batch absent or present (every answer after it was lost
+   * too): the batch fails to the application with a clear error instead of being renumbered under a
+   * new producer id, which would store it twice.
+   */
+  @Test
+  void outOfOrderWithoutProofOfAbsenceFailsTheBatchInsteadOfRenumberingIt() throws Exception {
+    cluster.partition("t", 0).rememberBatches(1);
+    cluster.partition("t", 0).answerOlderBatchesOutOfOrder(true);
+    cluster.appendThenFailNextProduces(
+        "t", 0, ErrorCode.REQUEST_TIMED_OUT, ErrorCode.REQUEST_TIMED_OUT);
+    LogbusProducer p = open(producer().batchSize(100).lingerMs(5_000));
+    List<CompletableFuture<RecordMetadata>> sent = sendBatches(p, "a", "b");
+    try {
+      sent.get(0).get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      assertThat(e.getCause()).hasMessageContaining("may already be stored");
+    }
+    sent.get(1).get(10, TimeUnit.SECONDS);
+    CompletableFuture<RecordMetadata> next =
+        p.send(new ProducerRecord("t", 0, null, "next".getBytes(UTF_8)));
+    p.flush();
+    next.get(10, TimeUnit.SECONDS);
+    List<String> stored = values(cluster, "t", 0);
+    assertThat(stored).hasSize(3).doesNotHaveDuplicates().endsWith("next");
+    assertThat(copiesOf(stored, "a")).isEqualTo(1);
+  }
+
+  @Test
+  void fakeBrokerRefusesAnEmptyRememberedWindow() {
+    assertThatThrownBy(() -> cluster.partition("t", 0).rememberBatches(0))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
   @Test
   void retriesZeroGivesUpAfterTheFirstRetriableError() {
     cluster.failNextProduces("t", 0, ErrorCode.NOT_ENOUGH_REPLICAS);

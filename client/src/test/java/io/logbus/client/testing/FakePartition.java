@@ -12,8 +12,9 @@ import java.util.Map;
 
 /**
  * One partition of the {@link FakeCluster}: stored batches with leader-assigned offsets, a leader
- * and epoch, and Kafka's idempotent-producer check (duplicate of one of the last 5 batches answers
- * the original offset; a gap is OUT_OF_ORDER_SEQUENCE). Thread-safe by its monitor.
+ * and epoch, and the broker's idempotent-producer check (duplicate of one of the last 5 batches
+ * answers the original offset; a batch wholly before them is DUPLICATE_SEQUENCE, offset -1; a gap
+ * is OUT_OF_ORDER_SEQUENCE "sequence N but expected M"). Thread-safe by its monitor.
  */
 public final class FakePartition {
   private final List<ByteBuffer> batches = new ArrayList<>();
@@ -23,10 +24,31 @@ public final class FakePartition {
   volatile int leader;
   volatile int leaderEpoch;
   final List<Integer> replicas;
+  private int rememberedBatches = 5;
+  private boolean olderBatchesOutOfOrder;
 
   FakePartition(int leader, List<Integer> replicas) {
     this.leader = leader;
     this.replicas = List.copyOf(replicas);
+  }
+
+  /**
+   * How many batches per producer the duplicate check remembers (the broker's 5); fewer lets a test
+   * push a written batch out of the window with few batches in flight.
+   */
+  public synchronized void rememberBatches(int count) {
+    if (count < 1) {
+      throw new IllegalArgumentException("remembered batches must be >= 1, got " + count);
+    }
+    rememberedBatches = count;
+  }
+
+  /**
+   * Answers a batch older than the remembered ones OUT_OF_ORDER_SEQUENCE instead of
+   * DUPLICATE_SEQUENCE, as brokers before the fix did, to test the client's own guard.
+   */
+  public synchronized void answerOlderBatchesOutOfOrder(boolean on) {
+    olderBatchesOutOfOrder = on;
   }
 
   /** The outcome of an append: error code and base offset. */
@@ -50,11 +72,29 @@ public final class FakePartition {
           }
         }
         long expected = seen.isEmpty() ? 0 : seen.peekLast()[1] + 1;
+        if (!olderBatchesOutOfOrder
+            && !seen.isEmpty()
+            && b.baseSequence() >= 0
+            && b.lastSequence() < seen.peekFirst()[0]) {
+          return new Appended(
+              ErrorCode.DUPLICATE_SEQUENCE,
+              -1,
+              "sequences "
+                  + b.baseSequence()
+                  + ".."
+                  + b.lastSequence()
+                  + " were written before the remembered batches; offset unknown");
+        }
         if (b.baseSequence() != expected) {
           return new Appended(
               ErrorCode.OUT_OF_ORDER_SEQUENCE,
               -1,
-              "expected sequence " + expected + " got " + b.baseSequence());
+              "producer "
+                  + b.producerId()
+                  + ": sequence "
+                  + b.baseSequence()
+                  + " but expected "
+                  + expected);
         }
       }
       ByteBuffer copy = ByteBuffer.allocate(b.sizeInBytes());
@@ -69,7 +109,7 @@ public final class FakePartition {
       if (b.hasProducerId()) {
         ArrayDeque<long[]> seen = producers.get(b.producerId());
         seen.addLast(new long[] {b.baseSequence(), b.lastSequence(), endOffset});
-        if (seen.size() > 5) {
+        if (seen.size() > rememberedBatches) {
           seen.pollFirst();
         }
       }
