@@ -93,6 +93,7 @@ public final class Partition {
   private volatile Role role = Role.OFFLINE;
   private volatile PartitionAssignment assignment;
   private final Map<Integer, FollowerState> followers = new HashMap<>();
+  private final LeaderEndHistory endHistory;
   private PendingIsr pending;
 
   /** When to send {@code pending} again because its outcome is unknown; -1: not to. */
@@ -120,6 +121,7 @@ public final class Partition {
     this.localBrokerId = localBrokerId;
     this.clock = clock;
     this.replicaLagTimeMaxMs = replicaLagTimeMaxMs;
+    this.endHistory = new LeaderEndHistory(replicaLagTimeMaxMs);
     this.isrProposer = isrProposer;
     this.metrics = metrics;
     this.onStorageFailure = onStorageFailure;
@@ -144,12 +146,18 @@ public final class Partition {
    */
   boolean becomeLeader(PartitionAssignment a) {
     boolean changed;
+    PendingIsr expansion;
     synchronized (writeLock) {
       synchronized (this) {
         changed = becomeLeaderLocked(a);
+        // New metadata may have settled (cleared) a pending change that held back an expansion.
+        expansion = startExpansion();
       }
     }
     publishHighWatermark();
+    if (expansion != null) {
+      propose(expansion);
+    }
     return changed;
   }
 
@@ -183,6 +191,7 @@ public final class Partition {
     leaderEpoch = a.leaderEpoch();
     clearPending();
     followers.clear();
+    endHistory.clear();
     for (int replica : a.replicas()) {
       if (replica != localBrokerId) {
         followers.put(replica, newFollowerState());
@@ -361,6 +370,7 @@ public final class Partition {
           // now was caught up until this very append: its lag clock starts here, not at its last
           // report.
           long now = clock.millis();
+          endHistory.appended(now, endBefore, partitionLog.logEndOffset());
           for (FollowerState state : followers.values()) {
             if (state.logEndOffset >= endBefore) {
               state.lastCaughtUpTimeMs = now;
@@ -428,28 +438,60 @@ public final class Partition {
           lowerOnly
               ? Math.min(state.logEndOffset, logEndOffset)
               : Math.max(state.logEndOffset, logEndOffset);
-      if (state.logEndOffset >= partitionLog.logEndOffset()) {
-        state.lastCaughtUpTimeMs = clock.millis();
-      }
-      if (!assignment.isr().contains(followerId)
-          && pending == null
-          && state.logEndOffset >= highWatermark
-          && state.logEndOffset >= leaderEpochStartOffset) {
-        List<Integer> expanded = new ArrayList<>(assignment.isr());
-        expanded.add(followerId);
-        pending = new PendingIsr(List.copyOf(expanded), true, assignment);
-        proposal = pending;
-      }
+      state.lastCaughtUpTimeMs =
+          Math.max(state.lastCaughtUpTimeMs, caughtUpAsOfMs(state.logEndOffset, clock.millis()));
+      proposal = startExpansion();
       maybeIncrementHighWatermark();
     }
     publishHighWatermark();
     if (proposal != null) {
-      log.info("{} expanding isr {} -> {}", prefix, proposal.base().isr(), proposal.isr());
       propose(proposal);
     }
   }
 
-  /** Periodic: proposes removing ISR members that lagged longer than replica.lag.time.max.ms. */
+  /**
+   * Must hold the monitor. Kafka's Replica.updateFetchState rule for pushed replication: a follower
+   * whose durable end reaches the leader's end now is caught up now; one whose end reaches what the
+   * leader had at an earlier moment (its end passed only later) was caught up as of that moment.
+   * -1: not within the lag window.
+   */
+  private long caughtUpAsOfMs(long followerEnd, long now) {
+    return followerEnd >= partitionLog.logEndOffset() ? now : endHistory.passedAtMs(followerEnd);
+  }
+
+  /**
+   * Must hold the monitor. When no ISR change is in flight, makes {@code pending} the expansion by
+   * every follower outside the ISR that Kafka counts as in sync (durable end at or past the HW and
+   * the start of this leader epoch) and returns it for {@link #propose}; null if none.
+   */
+  private PendingIsr startExpansion() {
+    if (role != Role.LEADER || pending != null) {
+      return null;
+    }
+    List<Integer> expanded = new ArrayList<>(assignment.isr());
+    for (int replica : assignment.replicas()) {
+      FollowerState state = followers.get(replica);
+      if (state != null
+          && !expanded.contains(replica)
+          && state.logEndOffset >= highWatermark
+          && state.logEndOffset >= leaderEpochStartOffset) {
+        expanded.add(replica);
+      }
+    }
+    if (expanded.size() == assignment.isr().size()) {
+      return null;
+    }
+    pending = new PendingIsr(List.copyOf(expanded), true, assignment);
+    log.info("{} expanding isr {} -> {}", prefix, assignment.isr(), expanded);
+    return pending;
+  }
+
+  /**
+   * Periodic ISR check: proposes removing ISR members that lagged longer than
+   * replica.lag.time.max.ms, else adding caught-up followers. The expansion has to be retried here:
+   * with the ISR below min.insync.replicas writes are refused, so a caught-up follower gets no new
+   * data and never reports again, and a refused proposal would otherwise never be made again.
+   */
   void maybeShrinkIsr() {
     PendingIsr proposal;
     synchronized (this) {
@@ -465,20 +507,25 @@ public final class Partition {
         // INVALID_UPDATE_VERSION and the metadata settles it.
         resendPendingAtMs = -1;
         proposal = pending;
+        log.info(
+            "{} {} isr {} -> {} again",
+            prefix,
+            proposal.expand() ? "expanding" : "shrinking",
+            proposal.base().isr(),
+            proposal.isr());
       } else {
         proposal = shrinkProposal(now);
-        if (proposal == null) {
-          return;
+        if (proposal != null) {
+          pending = proposal;
+          log.info("{} shrinking isr {} -> {}", prefix, proposal.base().isr(), proposal.isr());
+        } else {
+          proposal = startExpansion();
+          if (proposal == null) {
+            return;
+          }
         }
-        pending = proposal;
       }
     }
-    log.info(
-        "{} {} isr {} -> {}",
-        prefix,
-        proposal.expand() ? "expanding" : "shrinking",
-        proposal.base().isr(),
-        proposal.isr());
     propose(proposal);
   }
 
@@ -508,6 +555,7 @@ public final class Partition {
         .alterPartition(proposal.base(), proposal.isr())
         .whenComplete(
             (committed, failure) -> {
+              PendingIsr next = null;
               synchronized (this) {
                 if (pending != proposal) {
                   return;
@@ -528,9 +576,17 @@ public final class Partition {
                   }
                 }
                 maybeIncrementHighWatermark();
+                // After a success another follower may be due at once. After a refusal the next
+                // periodic check tries again: at once would loop while the controller refuses.
+                if (failure == null) {
+                  next = startExpansion();
+                }
               }
               publishHighWatermark();
               changed();
+              if (next != null) {
+                propose(next);
+              }
             });
   }
 

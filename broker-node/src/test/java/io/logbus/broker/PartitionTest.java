@@ -217,4 +217,97 @@ class PartitionTest {
     assertThat(partition.role()).isEqualTo(Partition.Role.FAILED);
     assertThat(failures).hasSize(1);
   }
+
+  private void requireTwoInsyncReplicas() {
+    logs.updateConfig(
+        KEY.topic(), KEY.partition(), partition.log().config().with("min.insync.replicas", "2"));
+  }
+
+  private static void assertRefusedForTooFewReplicas(Runnable produce) {
+    assertThatThrownBy(produce::run)
+        .isInstanceOfSatisfying(
+            BrokerException.class,
+            e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_ENOUGH_REPLICAS));
+  }
+
+  @Test
+  void periodicCheckExpandsTheIsrAgainAfterARefusalWhileWritesAreRefused() {
+    requireTwoInsyncReplicas();
+    Proposal sent = expansionInFlight();
+    sent.answer()
+        .completeExceptionally(new BrokerException(ErrorCode.INELIGIBLE_REPLICA, "fenced now"));
+    assertRefusedForTooFewReplicas(() -> append(-1, "refused"));
+
+    // Writes are refused, so follower 2 gets nothing new and never reports again: only the
+    // periodic check can add it back.
+    clock.advance(1_000);
+    partition.maybeShrinkIsr();
+    assertThat(proposals).hasSize(2);
+    assertThat(proposals.get(1).isr()).containsExactly(1, 2);
+    proposals.get(1).answer().complete(state(0, 1, List.of(1, 2)));
+    assertThat(partition.isr()).containsExactly(1, 2);
+    Partition.LeaderAppend accepted = partition.appendAsLeader(batch("accepted"), -1);
+    partition.updateFollowerLogEndOffset(2, 0, 4);
+    partition.changed();
+    assertThat(accepted.replicated()).isCompleted();
+  }
+
+  @Test
+  void expansionIsProposedAgainAsSoonAsMetadataShowsThePendingOneWasNotApplied() {
+    requireTwoInsyncReplicas();
+    Proposal sent = expansionInFlight();
+    sent.answer()
+        .completeExceptionally(new BrokerException(ErrorCode.INVALID_UPDATE_VERSION, "stale"));
+
+    // The controller changed something else (partition epoch 1); the ISR is still 1 alone.
+    partition.becomeLeader(state(0, 1, List.of(1)));
+    assertThat(proposals).hasSize(2);
+    assertThat(proposals.get(1).isr()).containsExactly(1, 2);
+    assertThat(proposals.get(1).base().partitionEpoch()).isEqualTo(1);
+  }
+
+  @Test
+  void periodicCheckDoesNotExpandWithAFollowerBelowTheHighWatermark() {
+    partition.becomeLeader(state(0, 0, List.of(1)));
+    append(1, "a", "b", "c");
+    partition.updateFollowerLogEndOffset(2, 0, 2);
+    clock.advance(1_000);
+    partition.maybeShrinkIsr();
+    assertThat(proposals).isEmpty();
+  }
+
+  /** Writes one record every 100 ms for {@code steps} steps, running the periodic check each. */
+  private void writeSteadily(int steps, List<Long> endsSoFar, boolean followerReports) {
+    for (int i = 0; i < steps; i++) {
+      clock.advance(100);
+      endsSoFar.add(append(1, "r"));
+      if (followerReports && endsSoFar.size() > 3) {
+        // fsync before each report: the follower's durable end is the leader's of 300 ms ago.
+        partition.updateFollowerLogEndOffset(2, 0, endsSoFar.get(endsSoFar.size() - 4));
+      }
+      partition.maybeShrinkIsr();
+    }
+  }
+
+  @Test
+  void followerAFewHundredMillisecondsBehindAMovingLogEndStaysInTheIsr() {
+    partition.becomeLeader(state(0, 0, List.of(1, 2)));
+    List<Long> ends = new ArrayList<>();
+    writeSteadily(300, ends, true); // 30 s, three times replica.lag.time.max.ms
+    assertThat(proposals).isEmpty();
+    assertThat(partition.highWatermark()).isEqualTo(ends.get(ends.size() - 4));
+  }
+
+  @Test
+  void followerThatStopsReportingIsShrunkAfterTheLagTimeWhileWritesGoOn() {
+    partition.becomeLeader(state(0, 0, List.of(1, 2)));
+    List<Long> ends = new ArrayList<>();
+    writeSteadily(50, ends, true);
+    // Its last report holds the leader's end of 300 ms ago, passed 200 ms before the report.
+    writeSteadily(97, ends, false);
+    assertThat(proposals).as("caught up 9.9 s ago").isEmpty();
+    writeSteadily(2, ends, false);
+    assertThat(proposals).hasSize(1);
+    assertThat(proposals.get(0).isr()).containsExactly(1);
+  }
 }
