@@ -55,6 +55,26 @@ class CheckerTest {
   }
 
   @Test
+  void ackWithUnknownOffsetIsAcceptedWhereverItsPartitionHoldsIt() {
+    sendAndStore(0, 0, "w0-0", 10);
+    history.attempted("w0-1");
+    history.acked(new History.Ack("w0-1", 0, 1, 0, -1, 20));
+    leader.get(0).add(new StoredRecord(1, "w0-1"));
+
+    assertThat(check().passed()).isTrue();
+  }
+
+  @Test
+  void ackWithUnknownOffsetFoundInAnotherPartitionIsDisordered() {
+    sendAndStore(0, 0, "w0-0", 10);
+    history.attempted("w0-1");
+    history.acked(new History.Ack("w0-1", 0, 1, 1, -1, 20));
+    leader.get(0).add(new StoredRecord(1, "w0-1"));
+
+    assertThat(check().disordered()).isEqualTo(1);
+  }
+
+  @Test
   void valueStoredTwiceIsDuplicated() {
     sendAndStore(0, 0, "w0-0", 10);
     leader.get(0).add(new StoredRecord(1, "w0-0"));
