@@ -347,13 +347,8 @@ public final class LogbusAdmin implements AutoCloseable {
         }
         throw unreachable(candidates, last);
       }
-      try {
-        refreshQuietly();
-        Thread.sleep(config.retryBackoffMs());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new LogbusException(what + " interrupted", e);
-      }
+      refreshQuietly();
+      Futures.sleep(config.retryBackoffMs());
     }
   }
 
